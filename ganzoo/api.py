@@ -1,0 +1,139 @@
+"""The public functions: list, inspect, build and load registry entries.
+
+``list_entries`` and ``info`` never import torch; ``build`` and ``load`` import the entry's
+builder (and so torch) only when called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ganzoo.errors import ConfigError, DataError, WrongKindError, format_validation_error
+from ganzoo.imports import import_string
+from ganzoo.registry import Entry, get_registry
+from ganzoo.specs import ArchitectureSpec, DatasetSpec, Spec
+
+if TYPE_CHECKING:
+    from ganzoo.gan import GANModel
+
+
+def list_entries(kind: str | None = None, pattern: str | None = None) -> list[Spec]:
+    """Specs of every registered entry of ``kind`` whose name matches ``pattern`` (``*``, ``?``).
+
+    ``kind`` is one of ``architecture``, ``loss``, ``diagnostic``, ``dataset``, ``model`` (plurals
+    work too) or None for all; results are naturally sorted.
+    """
+    return [e.spec for e in get_registry().list(kind, pattern)]
+
+
+def info(name: str) -> dict[str, Any]:
+    """Everything the registry knows of ``name``: its spec and the plugin that registered it."""
+    entry = get_registry().get(name)
+    return {"plugin": entry.plugin, **entry.spec.model_dump(mode="json")}
+
+
+def make_config(spec: Spec, overrides: dict[str, Any]) -> BaseModel | None:
+    """Validate ``spec.defaults`` updated with ``overrides`` against the spec's config model."""
+    config_path = getattr(spec, "config", None)
+    if not isinstance(config_path, str):
+        if overrides:
+            raise ConfigError(f"{spec.kind} {spec.name!r} takes no options (got {sorted(overrides)})")
+        return None
+    config_cls = import_string(config_path, f"{spec.kind} {spec.name!r}")
+    values = {**getattr(spec, "defaults", {}), **overrides}
+    try:
+        return config_cls(**values)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, f"options for {spec.kind} {spec.name!r}")) from None
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    """The spec of data set ``name`` (an error suggests close names)."""
+    return get_registry().get(name, "dataset").spec  # type: ignore[return-value]
+
+
+def build_architecture(spec: ArchitectureSpec, data: str | None = None, **overrides: Any) -> GANModel:
+    """Build an untrained generator/discriminator pair of ``spec`` for data set ``data``."""
+    from ganzoo.gan import GANModel
+
+    data_spec = dataset_spec(data or spec.default_data)
+    if data_spec.modality not in spec.modalities:
+        raise DataError(
+            f"architecture {spec.name!r} works on {' or '.join(spec.modalities)} data, but data set "
+            f"{data_spec.name!r} is {data_spec.modality} data; pick another data set or architecture"
+        )
+    if spec.conditional and data_spec.num_classes is None:
+        raise DataError(
+            f"architecture {spec.name!r} is conditional and needs class labels, but data set "
+            f"{data_spec.name!r} has none; use an unconditional architecture"
+        )
+    config = make_config(spec, overrides)
+    builder = import_string(spec.builder, f"architecture {spec.name!r}")
+    generator, discriminator = builder(config, data_spec)
+    return GANModel(generator, discriminator, arch=spec, config=config, data=data_spec)
+
+
+def build(name: str, /, **overrides: Any) -> Any:
+    """Build an architecture, loss, diagnostic or data set from its spec.
+
+    Overrides are validated against the entry's config model; a bad one raises
+    :class:`~ganzoo.errors.ConfigError` naming the field. For an architecture, ``data=`` picks the
+    data set (its shape and classes size the networks) and the result is an untrained
+    :class:`~ganzoo.gan.GANModel`.
+    """
+    entry: Entry = get_registry().get(name)
+    spec = entry.spec
+    if spec.kind == "model":
+        raise WrongKindError(f"{name!r} is a pretrained model: use ganzoo.load({name!r})")
+    if isinstance(spec, ArchitectureSpec):
+        return build_architecture(spec, **overrides)
+    config = make_config(spec, overrides)
+    builder = import_string(spec.builder, f"{spec.kind} {name!r}")
+    return builder(config)
+
+
+def load(
+    name: str,
+    pretrained: bool = True,
+    device: Any = None,
+    revision: str | None = None,
+    **overrides: Any,
+) -> GANModel:
+    """A ready model by name.
+
+    * ``"dcgan-mnist"`` (a registered pretrained model): its weights, from the copy bundled in the
+      package, else the Hugging Face Hub (sha256-checked).
+    * ``"hf-hub:owner/repo"``: any repo that ``ganzoo push`` made (``revision`` pins a commit,
+      branch or tag).
+    * ``"local-dir:PATH"`` or a training run directory: the same layout on disk.
+    * an architecture name with ``pretrained=False``: an untrained model (``data=`` picks the data).
+    """
+    from ganzoo import hub
+
+    if name.startswith("hf-hub:"):
+        model = hub.load_from_hub(name.removeprefix("hf-hub:"), revision=revision)
+    elif name.startswith("local-dir:"):
+        model = hub.load_local_dir(Path(name.removeprefix("local-dir:")))
+    elif name not in get_registry() and Path(name).is_dir():
+        model = hub.load_local_dir(Path(name))
+    else:
+        spec = get_registry().get(name).spec
+        if isinstance(spec, ArchitectureSpec):
+            if pretrained:
+                trained = [m.name for m in list_entries("model") if m.architecture == name]
+                hint = f"pretrained models of it: {', '.join(trained)}" if trained else "none is pretrained"
+                raise WrongKindError(
+                    f"{name!r} is an architecture ({hint}); load one of those by name, or pass "
+                    "pretrained=False for an untrained model"
+                )
+            model = build_architecture(spec, **overrides)
+        elif spec.kind == "model":
+            model = hub.load_pretrained(spec, revision=revision)  # type: ignore[arg-type]
+        else:
+            raise WrongKindError(f"{name!r} is a {spec.kind}; load() takes models and architectures")
+    if device is not None:
+        model.to(device)
+    return model.eval()

@@ -1,0 +1,54 @@
+"""The built-in zoo, registered exactly as a third-party plugin registers its entries.
+
+Entry point (in ganzoo's own pyproject.toml)::
+
+    [project.entry-points.ganzoo]
+    builtin = "ganzoo.builtin"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ganzoo.hookspecs import hookimpl
+from ganzoo.specs import ArchitectureSpec, DatasetSpec, DiagnosticSpec, LossSpec, ModelSpec
+
+
+@hookimpl
+def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None:
+    from ganzoo.models.catalog import ENTRIES
+
+    for spec in ENTRIES:
+        register(spec)
+
+
+@hookimpl
+def register_losses(register: Callable[[LossSpec], None]) -> None:
+    from ganzoo.losses.catalog import ENTRIES
+
+    for spec in ENTRIES:
+        register(spec)
+
+
+@hookimpl
+def register_diagnostics(register: Callable[[DiagnosticSpec], None]) -> None:
+    from ganzoo.diagnostics.catalog import ENTRIES
+
+    for spec in ENTRIES:
+        register(spec)
+
+
+@hookimpl
+def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
+    from ganzoo.data.catalog import ENTRIES
+
+    for spec in ENTRIES:
+        register(spec)
+
+
+@hookimpl
+def register_models(register: Callable[[ModelSpec], None]) -> None:
+    from ganzoo.pretrained.catalog import ENTRIES
+
+    for spec in ENTRIES:
+        register(spec)

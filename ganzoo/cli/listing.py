@@ -1,0 +1,102 @@
+"""``ganzoo list``, ``ganzoo info`` and ``ganzoo plugins``: never import torch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from ganzoo.cli.output import print_json, table
+
+KIND_ARG = typer.Argument(None, help="architecture, loss, diagnostic, dataset or model (plurals ok).")
+PATTERN_ARG = typer.Argument(None, help="Shell-style wildcard on names, e.g. '*gan*'.")
+JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+
+
+def _detail(spec: Any) -> str:
+    """The one column that differs by kind: what matters most about the entry."""
+    kind = spec.kind
+    if kind == "architecture":
+        return f"loss={spec.default_loss} data={spec.default_data}"
+    if kind == "dataset":
+        shape = "x".join(str(s) for s in spec.shape)
+        return f"{spec.modality} {shape}" + (f", {spec.num_classes} classes" if spec.num_classes else "")
+    if kind == "diagnostic":
+        return f"{spec.detects} ({'on' if spec.enabled_by_default else 'off'} by default)"
+    if kind == "model":
+        key = spec.key_metric
+        metric = f"{key}={spec.metrics[key]:.4g}" if key and key in spec.metrics else ""
+        return f"{spec.architecture} on {spec.dataset} {metric}".strip()
+    if kind == "loss":
+        return spec.family
+    return ""
+
+
+def list_command(
+    kind: str | None = KIND_ARG,
+    pattern: str | None = PATTERN_ARG,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """List registered entries, optionally of one KIND and matching PATTERN."""
+    from ganzoo.registry import get_registry
+    from ganzoo.specs import KINDS, normalize_kind
+
+    registry = get_registry()
+    if kind is not None and normalize_kind(kind) not in KINDS and pattern is None:
+        kind, pattern = None, kind  # `ganzoo list '*gan*'`
+    entries = registry.list(kind, pattern)
+    if as_json:
+        print_json([{"plugin": e.plugin, **e.spec.model_dump(mode="json")} for e in entries])
+        return
+    rows = [[e.kind, e.name, _detail(e.spec), e.spec.summary, e.plugin] for e in entries]
+    table(None, ["kind", "name", "detail", "summary", "plugin"], rows)
+    failed = [p for p in registry.plugins if p.status == "failed"]
+    if failed:
+        names = ", ".join(p.name for p in failed)
+        typer.echo(f"warning: plugin(s) failed to load: {names}; see `ganzoo plugins`", err=True)
+
+
+def info_command(
+    name: str = typer.Argument(..., help="Any registered name."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Show everything about one entry (no kind needed: names are global)."""
+    from ganzoo.api import info
+
+    data = info(name)
+    if as_json:
+        print_json(data)
+        return
+    rows = [[k, _fmt(v)] for k, v in data.items() if v not in (None, "", (), [], {})]
+    table(f"{data['kind']} {name}", ["field", "value"], rows)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def plugins_command(as_json: bool = JSON_OPT) -> None:
+    """Show each plugin: its distribution, version, what it registered, or why it failed."""
+    from ganzoo.registry import get_registry
+
+    plugins = get_registry().plugins
+    if as_json:
+        print_json([p.as_dict() for p in plugins])
+        return
+    rows = [
+        [p.name, f"{p.distribution or '?'} {p.version or ''}".strip(), p.status,
+         p.error or f"{len(p.entries)} entries: {', '.join(p.entries)}"]
+        for p in plugins
+    ]
+    table(None, ["plugin", "distribution", "status", "entries / error"], rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add list, info and plugins."""
+    app.command("list")(list_command)
+    app.command("info")(info_command)
+    app.command("plugins")(plugins_command)

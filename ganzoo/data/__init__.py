@@ -1,0 +1,1 @@
+"""Built-in data sets; ``catalog`` lists their specs (torch-free)."""

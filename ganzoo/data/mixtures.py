@@ -1,0 +1,72 @@
+"""The 2-D Gaussian mixtures of the PacGAN protocol: a ring of 8 and a grid of 25."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+from ganzoo.data.tensor_data import TensorData
+
+
+class RingConfig(BaseModel):
+    """Ring of ``modes`` Gaussians of std ``sigma`` on a circle of ``radius``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    size: int = Field(100_000, ge=1)
+    modes: int = Field(8, ge=1)
+    radius: float = Field(1.0, gt=0)
+    sigma: float = Field(0.01, gt=0)
+    seed: int = 0
+    limit: int | None = Field(None, ge=1)
+
+
+class GridConfig(BaseModel):
+    """``side`` x ``side`` Gaussians of std ``sigma``, ``spacing`` apart, centred on 0."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    size: int = Field(100_000, ge=1)
+    side: int = Field(5, ge=1)
+    spacing: float = Field(2.0, gt=0)
+    sigma: float = Field(0.05, gt=0)
+    seed: int = 0
+    limit: int | None = Field(None, ge=1)
+
+
+def ring_modes(modes: int = 8, radius: float = 1.0) -> torch.Tensor:
+    """Centres of the ring's Gaussians, ``(modes, 2)``."""
+    angles = torch.arange(modes, dtype=torch.float64) * (2 * math.pi / modes)
+    return (radius * torch.stack([angles.cos(), angles.sin()], 1)).float()
+
+
+def grid_modes(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
+    """Centres of the grid's Gaussians, ``(side*side, 2)``."""
+    ticks = (torch.arange(side, dtype=torch.float32) - (side - 1) / 2) * spacing
+    gx, gy = torch.meshgrid(ticks, ticks, indexing="ij")
+    return torch.stack([gx.flatten(), gy.flatten()], 1)
+
+
+def _mixture(centres: torch.Tensor, sigma: float, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, centres.shape[0], (size,), generator=gen)
+    points = centres[labels] + sigma * torch.randn(size, 2, generator=gen)
+    return points, labels
+
+
+def build_ring(config: RingConfig) -> TensorData:
+    """Samples of the ring mixture (labels are mode indices, kept for coverage metrics)."""
+    from ganzoo.api import dataset_spec
+
+    centres = ring_modes(config.modes, config.radius)
+    x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)
+    return TensorData(x, None, dataset_spec("ring-8"), modes=centres)
+
+
+def build_grid(config: GridConfig) -> TensorData:
+    """Samples of the grid mixture."""
+    from ganzoo.api import dataset_spec
+
+    centres = grid_modes(config.side, config.spacing)
+    x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)
+    return TensorData(x, None, dataset_spec("grid-25"), modes=centres)

@@ -1,0 +1,1 @@
+"""Built-in failure-mode diagnostics; ``catalog`` lists their specs (torch-free)."""

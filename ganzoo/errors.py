@@ -1,0 +1,94 @@
+"""One exception family for everything ganzoo raises on purpose.
+
+Every error carries a message that names the problem and, where there is one, the fix. The CLI
+prints ``str(error)`` on one line and exits non-zero; it never shows a traceback for these.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class GanzooError(Exception):
+    """Base class of every error ganzoo raises deliberately."""
+
+
+class UnknownNameError(GanzooError, LookupError):
+    """A name that is not in the registry; the message suggests the closest registered names."""
+
+    def __init__(self, name: str, candidates: Iterable[str], kind: str | None = None) -> None:
+        names = sorted(set(candidates))
+        self.name = name
+        self.suggestions = close_names(name, names)
+        what = f"{kind} " if kind else ""
+        msg = f"unknown {what}name {name!r}"
+        if self.suggestions:
+            msg += f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?"
+        msg += " Run `ganzoo list` to see every registered name."
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # LookupError would add quotes around the message
+        return str(self.args[0])
+
+
+class WrongKindError(GanzooError):
+    """A name that exists but names an entry of another kind than the one asked for."""
+
+
+class PluginError(GanzooError):
+    """A plugin failed to import, to register, or registered something invalid."""
+
+
+class DuplicateNameError(PluginError):
+    """Two plugins registered the same name."""
+
+
+class ConfigError(GanzooError, ValueError):
+    """A configuration or override failed validation; the message lists each bad field."""
+
+
+class DataError(GanzooError):
+    """A data set could not be found, read or does not fit the model."""
+
+
+class WeightsError(GanzooError):
+    """Weight files that are missing, corrupt, or do not match the model."""
+
+
+class CheckpointError(GanzooError):
+    """A run directory or checkpoint that cannot be resumed from."""
+
+
+class TrainingError(GanzooError):
+    """Training stopped because it cannot go on (a non-finite loss, say)."""
+
+
+class HubError(GanzooError):
+    """A Hub operation failed: repo or file not found, no permission, or a network problem."""
+
+
+def close_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` registered names close to ``name``: prefix matches first, then fuzzy ones."""
+    names = list(candidates)
+    prefix = [c for c in names if c.startswith(name) or name.startswith(c)]
+    fuzzy = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
+    out: list[str] = []
+    for c in [*fuzzy, *sorted(prefix, key=len)]:
+        if c not in out:
+            out.append(c)
+    return out[:n]
+
+
+def format_validation_error(error: Exception, what: str) -> str:
+    """Turn a pydantic ``ValidationError`` into one readable message naming each bad field."""
+    errors = getattr(error, "errors", None)
+    if errors is None:
+        return f"invalid {what}: {error}"
+    parts = []
+    for e in errors():
+        loc = ".".join(str(p) for p in e.get("loc", ())) or "(root)"
+        parts.append(f"{loc}: {e.get('msg')}" + (
+            f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+        ))
+    return f"invalid {what}: " + "; ".join(parts)

@@ -1,0 +1,94 @@
+"""The plugin contract: one hook per kind of registry entry.
+
+A plugin is a module (or object) with ``@hookimpl`` functions, named by an entry point in the
+``ganzoo`` group of its distribution::
+
+    # pyproject.toml of your package
+    [project.entry-points.ganzoo]
+    pacgan = "ganzoo_pacgan.plugin"
+
+    # ganzoo_pacgan/plugin.py
+    from ganzoo import hookimpl
+    from ganzoo.specs import ArchitectureSpec
+
+    @hookimpl
+    def register_architectures(register):
+        register(ArchitectureSpec(name="pacgan", summary="...", builder="ganzoo_pacgan.model:build"))
+
+Rules every hook follows:
+
+* A hook receives one argument, ``register``, and calls it once per entry with a spec from
+  :mod:`ganzoo.specs` of the hook's kind. It returns nothing.
+* Hooks must be cheap: they build specs and import nothing heavy (no torch). Builders are named by
+  import strings and imported only when the entry is built.
+* Names are global across kinds: a name means one thing everywhere. Registering a name another
+  plugin already holds fails your plugin with an error that names both.
+* A plugin whose module fails to import, or whose hook raises or registers something invalid, is
+  skipped as a whole (none of its entries are kept) and reported by ``ganzoo plugins``; the other
+  plugins are unaffected. ``GANZOO_STRICT_PLUGINS=1`` turns that into an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pluggy
+
+from ganzoo.specs import ArchitectureSpec, DatasetSpec, DiagnosticSpec, LossSpec, ModelSpec
+
+PROJECT = "ganzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None:
+    """Register generator/discriminator pairs.
+
+    The spec's ``builder`` is called as ``builder(config, data)`` where ``config`` is an instance of
+    the spec's ``config`` model (``spec.defaults`` updated with the user's overrides) and ``data``
+    is the :class:`~ganzoo.specs.DatasetSpec` trained on. It returns ``(generator, discriminator)``,
+    instances of :class:`ganzoo.interfaces.Generator` and :class:`ganzoo.interfaces.Discriminator`.
+    """
+
+
+@hookspec
+def register_losses(register: Callable[[LossSpec], None]) -> None:
+    """Register GAN objectives.
+
+    The builder is called as ``builder(config)`` and returns a :class:`ganzoo.interfaces.GANLoss`.
+    """
+
+
+@hookspec
+def register_diagnostics(register: Callable[[DiagnosticSpec], None]) -> None:
+    """Register training-failure detectors.
+
+    The builder is called as ``builder(config)`` and returns a
+    :class:`ganzoo.interfaces.Diagnostic`. ``enabled_by_default`` decides whether ``ganzoo train``
+    attaches it without being asked.
+    """
+
+
+@hookspec
+def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
+    """Register data sets.
+
+    The builder is called as ``builder(config)`` and returns a :class:`ganzoo.data.TensorData`:
+    the whole data set as one tensor scaled to [-1, 1] (plus labels if it has classes).
+    """
+
+
+@hookspec
+def register_models(register: Callable[[ModelSpec], None]) -> None:
+    """Register pretrained models: an architecture entry, its config, and pinned weight files."""
+
+
+HOOKS: dict[str, str] = {
+    "architecture": "register_architectures",
+    "loss": "register_losses",
+    "diagnostic": "register_diagnostics",
+    "dataset": "register_datasets",
+    "model": "register_models",
+}
+"""Hook name of each kind."""

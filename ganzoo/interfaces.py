@@ -1,0 +1,163 @@
+"""The contract every architecture, loss and diagnostic implements.
+
+These base classes import torch; nothing on the listing path (``ganzoo list``/``info``/
+``plugins``) imports this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.events import Alarm, StepRecord
+
+
+class Generator(nn.Module):
+    """Maps a latent ``z`` (and a class label ``y`` if conditional) to a sample in [-1, 1].
+
+    Subclasses set ``latent_dim``, ``num_classes`` (None if unconditional) and ``output_shape``
+    (one sample's shape, e.g. ``(1, 28, 28)``) in ``__init__`` and implement :meth:`forward`.
+    """
+
+    latent_dim: int
+    num_classes: int | None
+    output_shape: tuple[int, ...]
+
+    def sample_latent(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+    ) -> Tensor:
+        """Draw ``n`` latents; N(0, I) unless a subclass adds structured codes (InfoGAN)."""
+        device = device if device is not None else self._device()
+        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:  # pragma: no cover - abstract
+        """Samples of shape ``(N, *output_shape)`` in [-1, 1]."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
+        """``n`` samples under no_grad; ``seed`` makes them reproducible; ``y`` picks classes.
+
+        For a conditional generator without ``y``, classes cycle through 0..num_classes-1.
+        """
+        device = self._device()
+        gen = None
+        if seed is not None:
+            gen = torch.Generator(device="cpu").manual_seed(seed)
+        z = self.sample_latent(n, generator=gen, device="cpu").to(device)
+        labels = self._labels(n, y, device)
+        was_training = self.training
+        self.eval()
+        try:
+            return self(z, labels)
+        finally:
+            self.train(was_training)
+
+    def _labels(self, n: int, y: Tensor | int | None, device: torch.device) -> Tensor | None:
+        if self.num_classes is None:
+            return None
+        if y is None:
+            return torch.arange(n, device=device) % self.num_classes
+        if isinstance(y, int):
+            if not 0 <= y < self.num_classes:
+                from ganzoo.errors import ConfigError
+
+                raise ConfigError(f"class {y} is out of range: this model has classes 0..{self.num_classes - 1}")
+            return torch.full((n,), y, dtype=torch.long, device=device)
+        return y.to(device=device, dtype=torch.long)
+
+    def _device(self) -> torch.device:
+        for p in self.parameters():
+            return p.device
+        return torch.device("cpu")
+
+
+@dataclass
+class DiscriminatorOutput:
+    """Everything one discriminator pass computes.
+
+    ``scores``: raw scores (logits or critic values), shape ``(N,)``.
+    ``features``: the penultimate activations, shape ``(N, F)`` (feature matching, diagnostics).
+    ``aux``: auxiliary heads by name: ``"class_logits"`` (ACGAN, ``(N, num_classes)``),
+    ``"codes"`` (InfoGAN's Q head), or anything a plugin adds.
+    """
+
+    scores: Tensor
+    features: Tensor | None = None
+    aux: dict[str, Tensor] = field(default_factory=dict)
+
+
+class Discriminator(nn.Module):
+    """Scores samples as real or generated.
+
+    Subclasses implement :meth:`forward_all`, which returns a :class:`DiscriminatorOutput` with
+    the scores, the penultimate features and any auxiliary heads. :meth:`forward` returns the
+    scores alone. Architectures with a weight constraint (WGAN's clipping) implement
+    :meth:`constrain`, which the training loop calls after every D optimizer step.
+    """
+
+    num_classes: int | None = None
+
+    def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:  # pragma: no cover
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """Raw scores of shape ``(N,)``."""
+        return self.forward_all(x, y).scores
+
+    def constrain(self) -> None:
+        """Apply a weight constraint after an optimizer step (no-op unless overridden)."""
+
+
+class GANLoss:
+    """A GAN objective. It computes losses from D's raw scores and never owns optimizers.
+
+    ``uses_features``: when True, the training loop passes :class:`DiscriminatorOutput` objects
+    instead of score tensors to :meth:`generator_loss` (feature matching needs D's features).
+    ``penalty`` returns the *weighted* regulariser added to D's loss, or None.
+    """
+
+    name: ClassVar[str] = "loss"
+    uses_features: ClassVar[bool] = False
+
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def generator_loss(self, fake_scores: Tensor, real_scores: Tensor | None = None) -> Tensor:
+        raise NotImplementedError
+
+    def penalty(
+        self,
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None = None,
+    ) -> Tensor | None:
+        """Weighted penalty on D (weight included), or None when the loss has none."""
+        return None
+
+
+class Diagnostic:
+    """Watches training and samples; returns :class:`~ganzoo.events.Alarm` events.
+
+    ``on_step`` sees a :class:`~ganzoo.events.StepRecord` every ``log_every`` steps;
+    ``on_samples`` sees a batch of generated samples (and, when the data set has them, labels
+    from the evaluation classifier) every ``sample_every`` steps and after training.
+    ``wants_layer_grad_norms`` asks the loop to record G's per-layer gradient norms.
+    """
+
+    name: ClassVar[str] = "diagnostic"
+    wants_layer_grad_norms: ClassVar[bool] = False
+    wants_samples: ClassVar[bool] = False
+
+    def on_step(self, record: StepRecord) -> list[Alarm]:
+        return []
+
+    def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        return []

@@ -1,0 +1,1 @@
+"""Built-in GAN losses, one module per family; ``catalog`` lists their specs (torch-free)."""

@@ -1,0 +1,1 @@
+"""Built-in architectures, one module per registry entry; ``catalog`` lists their specs (torch-free)."""

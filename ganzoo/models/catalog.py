@@ -1,0 +1,7 @@
+"""Specs of the built-in models entries. Imported by the built-in plugin; must not import torch."""
+
+from __future__ import annotations
+
+from ganzoo.specs import Spec
+
+ENTRIES: list[Spec] = []

@@ -1,0 +1,1 @@
+"""Built-in pretrained models; ``catalog`` lists their specs, ``weights/`` holds bundled copies."""
