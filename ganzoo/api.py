@@ -40,14 +40,18 @@ def make_config(spec: Spec, overrides: dict[str, Any]) -> BaseModel | None:
     config_path = getattr(spec, "config", None)
     if not isinstance(config_path, str):
         if overrides:
-            raise ConfigError(f"{spec.kind} {spec.name!r} takes no options (got {sorted(overrides)})")
+            raise ConfigError(
+                f"{spec.kind} {spec.name!r} takes no options (got {sorted(overrides)})"
+            )
         return None
     config_cls = import_string(config_path, f"{spec.kind} {spec.name!r}")
     values = {**getattr(spec, "defaults", {}), **overrides}
     try:
         return config_cls(**values)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err, f"options for {spec.kind} {spec.name!r}")) from None
+        raise ConfigError(
+            format_validation_error(err, f"options for {spec.kind} {spec.name!r}")
+        ) from None
 
 
 def dataset_spec(name: str) -> DatasetSpec:
@@ -55,7 +59,9 @@ def dataset_spec(name: str) -> DatasetSpec:
     return get_registry().get(name, "dataset").spec  # type: ignore[return-value]
 
 
-def build_architecture(spec: ArchitectureSpec, data: str | None = None, **overrides: Any) -> GANModel:
+def build_architecture(
+    spec: ArchitectureSpec, data: str | None = None, **overrides: Any
+) -> GANModel:
     """Build an untrained generator/discriminator pair of ``spec`` for data set ``data``."""
     from ganzoo.gan import GANModel
 
@@ -124,7 +130,11 @@ def load(
         if isinstance(spec, ArchitectureSpec):
             if pretrained:
                 trained = [m.name for m in list_entries("model") if m.architecture == name]
-                hint = f"pretrained models of it: {', '.join(trained)}" if trained else "none is pretrained"
+                hint = (
+                    f"pretrained models of it: {', '.join(trained)}"
+                    if trained
+                    else "none is pretrained"
+                )
                 raise WrongKindError(
                     f"{name!r} is an architecture ({hint}); load one of those by name, or pass "
                     "pretrained=False for an untrained model"
@@ -133,7 +143,9 @@ def load(
         elif spec.kind == "model":
             model = hub.load_pretrained(spec, revision=revision)  # type: ignore[arg-type]
         else:
-            raise WrongKindError(f"{name!r} is a {spec.kind}; load() takes models and architectures")
+            raise WrongKindError(
+                f"{name!r} is a {spec.kind}; load() takes models and architectures"
+            )
     if device is not None:
         model.to(device)
     return model.eval()

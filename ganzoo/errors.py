@@ -88,7 +88,12 @@ def format_validation_error(error: Exception, what: str) -> str:
     parts = []
     for e in errors():
         loc = ".".join(str(p) for p in e.get("loc", ())) or "(root)"
-        parts.append(f"{loc}: {e.get('msg')}" + (
-            f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
-        ))
+        parts.append(
+            f"{loc}: {e.get('msg')}"
+            + (
+                f" (got {e['input']!r})"
+                if "input" in e and not isinstance(e["input"], dict)
+                else ""
+            )
+        )
     return f"invalid {what}: " + "; ".join(parts)

@@ -68,7 +68,9 @@ class Generator(nn.Module):
             if not 0 <= y < self.num_classes:
                 from ganzoo.errors import ConfigError
 
-                raise ConfigError(f"class {y} is out of range: this model has classes 0..{self.num_classes - 1}")
+                raise ConfigError(
+                    f"class {y} is out of range: this model has classes 0..{self.num_classes - 1}"
+                )
             return torch.full((n,), y, dtype=torch.long, device=device)
         return y.to(device=device, dtype=torch.long)
 
@@ -104,7 +106,9 @@ class Discriminator(nn.Module):
 
     num_classes: int | None = None
 
-    def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:  # pragma: no cover
+    def forward_all(
+        self, x: Tensor, y: Tensor | None = None
+    ) -> DiscriminatorOutput:  # pragma: no cover
         raise NotImplementedError
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
@@ -113,6 +117,23 @@ class Discriminator(nn.Module):
 
     def constrain(self) -> None:
         """Apply a weight constraint after an optimizer step (no-op unless overridden)."""
+
+    def auxiliary_loss(
+        self,
+        out: DiscriminatorOutput,
+        y: Tensor | None,
+        z: Tensor | None,
+        real: bool,
+    ) -> Tensor | None:
+        """Loss of the auxiliary heads, or None (the default: no auxiliary heads).
+
+        The training loop adds it to D's loss for the real batch (``real=True``, ``z=None``) and
+        for the detached fake batch (``real=False``, with the latents ``z`` and labels ``y`` the
+        fakes were made from), and to G's loss for the fake batch. ACGAN returns the
+        cross-entropy of ``out.aux["class_logits"]`` against ``y``; InfoGAN returns the
+        reconstruction loss of the codes in ``z`` from ``out.aux["codes"]`` (None for real data).
+        """
+        return None
 
 
 class GANLoss:

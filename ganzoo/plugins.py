@@ -67,7 +67,10 @@ def _collect(pm: pluggy.PluginManager, plugin_name: str) -> list[Spec]:
 
 def _check_hook_names(pm: pluggy.PluginManager, plugin: object) -> None:
     for attr in dir(plugin):
-        if pm.parse_hookimpl_opts(plugin, attr) is not None and attr not in hookspecs.HOOKS.values():
+        if (
+            pm.parse_hookimpl_opts(plugin, attr) is not None
+            and attr not in hookspecs.HOOKS.values()
+        ):
             known = ", ".join(hookspecs.HOOKS.values())
             raise PluginError(f"unknown hook {attr!r}; ganzoo's hooks are: {known}")
 

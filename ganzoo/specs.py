@@ -15,9 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 KINDS: tuple[str, ...] = ("architecture", "loss", "diagnostic", "dataset", "model")
 """Every kind of registry entry, in the order listings show them."""
 
-_PLURALS = {"architectures": "architecture", "archs": "architecture", "arch": "architecture",
-            "losses": "loss", "diagnostics": "diagnostic", "datasets": "dataset", "data": "dataset",
-            "models": "model", "pretrained": "model"}
+_PLURALS = {
+    "architectures": "architecture",
+    "archs": "architecture",
+    "arch": "architecture",
+    "losses": "loss",
+    "diagnostics": "diagnostic",
+    "datasets": "dataset",
+    "data": "dataset",
+    "models": "model",
+    "pretrained": "model",
+}
 
 
 def normalize_kind(kind: str) -> str:
@@ -92,8 +100,9 @@ class LossSpec(_Buildable):
     """A GAN objective; the builder returns a :class:`ganzoo.interfaces.GANLoss`."""
 
     kind: Literal["loss"] = "loss"
-    family: Literal["classic", "wasserstein", "least-squares", "hinge", "relativistic", "penalty",
-                    "feature"] = "classic"
+    family: Literal[
+        "classic", "wasserstein", "least-squares", "hinge", "relativistic", "penalty", "feature"
+    ] = "classic"
 
 
 class DiagnosticSpec(_Buildable):

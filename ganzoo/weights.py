@@ -34,7 +34,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def save_tensors(tensors: Mapping[str, Tensor], path: Path, metadata: dict[str, str] | None = None) -> None:
+def save_tensors(
+    tensors: Mapping[str, Tensor], path: Path, metadata: dict[str, str] | None = None
+) -> None:
     """Save a flat dict of tensors as safetensors, atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +53,9 @@ def save_tensors(tensors: Mapping[str, Tensor], path: Path, metadata: dict[str, 
 
 def module_tensors(module: nn.Module) -> dict[str, Tensor]:
     """A module's state dict with shared storage broken (safetensors refuses aliases)."""
-    return {k: v.detach().clone() if _shares(v) else v.detach() for k, v in module.state_dict().items()}
+    return {
+        k: v.detach().clone() if _shares(v) else v.detach() for k, v in module.state_dict().items()
+    }
 
 
 def _shares(t: Tensor) -> bool:
@@ -71,8 +75,10 @@ def read_tensors(path: Path) -> dict[str, Tensor]:
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError) as err:
-        raise WeightsError(f"{path} is not a readable safetensors file ({err}); "
-                           "delete it and download or re-save it") from None
+        raise WeightsError(
+            f"{path} is not a readable safetensors file ({err}); "
+            "delete it and download or re-save it"
+        ) from None
 
 
 def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -> None:
@@ -97,7 +103,8 @@ def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -
         problems.append(f"wrong shapes {_few(shapes)}")
     if problems:
         raise WeightsError(
-            f"weights in {source} do not match {type(module).__name__}: " + "; ".join(problems)
+            f"weights in {source} do not match {type(module).__name__}: "
+            + "; ".join(problems)
             + ". Check that the architecture config and data set are the ones the weights were saved with."
         )
     with torch.no_grad():

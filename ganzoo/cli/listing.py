@@ -8,7 +8,9 @@ import typer
 
 from ganzoo.cli.output import print_json, table
 
-KIND_ARG = typer.Argument(None, help="architecture, loss, diagnostic, dataset or model (plurals ok).")
+KIND_ARG = typer.Argument(
+    None, help="architecture, loss, diagnostic, dataset or model (plurals ok)."
+)
 PATTERN_ARG = typer.Argument(None, help="Shell-style wildcard on names, e.g. '*gan*'.")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
 
@@ -20,7 +22,9 @@ def _detail(spec: Any) -> str:
         return f"loss={spec.default_loss} data={spec.default_data}"
     if kind == "dataset":
         shape = "x".join(str(s) for s in spec.shape)
-        return f"{spec.modality} {shape}" + (f", {spec.num_classes} classes" if spec.num_classes else "")
+        return f"{spec.modality} {shape}" + (
+            f", {spec.num_classes} classes" if spec.num_classes else ""
+        )
     if kind == "diagnostic":
         return f"{spec.detects} ({'on' if spec.enabled_by_default else 'off'} by default)"
     if kind == "model":
@@ -88,8 +92,12 @@ def plugins_command(as_json: bool = JSON_OPT) -> None:
         print_json([p.as_dict() for p in plugins])
         return
     rows = [
-        [p.name, f"{p.distribution or '?'} {p.version or ''}".strip(), p.status,
-         p.error or f"{len(p.entries)} entries: {', '.join(p.entries)}"]
+        [
+            p.name,
+            f"{p.distribution or '?'} {p.version or ''}".strip(),
+            p.status,
+            p.error or f"{len(p.entries)} entries: {', '.join(p.entries)}",
+        ]
         for p in plugins
     ]
     table(None, ["plugin", "distribution", "status", "entries / error"], rows)

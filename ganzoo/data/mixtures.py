@@ -47,7 +47,9 @@ def grid_modes(side: int = 5, spacing: float = 2.0) -> torch.Tensor:
     return torch.stack([gx.flatten(), gy.flatten()], 1)
 
 
-def _mixture(centres: torch.Tensor, sigma: float, size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _mixture(
+    centres: torch.Tensor, sigma: float, size: int, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, centres.shape[0], (size,), generator=gen)
     points = centres[labels] + sigma * torch.randn(size, 2, generator=gen)
