@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests never download: MNIST comes from $GANZOO_DATA (CI sets it to the
+shared copy beside the checkout), the Hub from a loopback server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _mnist_root() -> Path | None:
+    env = os.environ.get("GANZOO_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(REPO.parent / "shared" / "data")  # the layout CI and sessions use
+    for c in candidates:
+        if (c / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+            return c
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """Folder holding MNIST/raw; the test fails (not skips) when the data is missing."""
+    root = _mnist_root()
+    if root is None:
+        pytest.fail("MNIST not found: set GANZOO_DATA to the folder that holds MNIST/raw")
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _data_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _mnist_root()
+    if root is not None:
+        monkeypatch.setenv("GANZOO_DATA", str(root))
+
+
+@pytest.fixture
+def fresh_registry():
+    """Reload plugins for this test (after it changed the environment), and again afterwards."""
+    from ganzoo.registry import get_registry, reset_registry
+
+    reset_registry()
+    yield get_registry
+    reset_registry()
