@@ -1,0 +1,76 @@
+"""Pictures of samples: image grids and 2-D scatter plots, written as PNG with Pillow."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from ganzoo.weights import atomic_write_bytes
+
+
+def grid_image(samples: Tensor, nrow: int | None = None, padding: int = 2):
+    """A PIL image tiling ``samples`` (N, C, H, W) in [-1, 1]; N rounded into ``nrow`` columns."""
+    from PIL import Image
+    from torchvision.utils import make_grid
+
+    x = samples.detach().float().cpu().clamp(-1, 1).add(1).div(2)
+    n = x.shape[0]
+    nrow = nrow or max(1, int(round(n**0.5)))
+    grid = make_grid(x, nrow=nrow, padding=padding, pad_value=1.0)
+    array = grid.mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+    if array.shape[2] == 1:
+        array = array[:, :, 0]
+    return Image.fromarray(array)
+
+
+def scatter_image(
+    points: Tensor, modes: Tensor | None = None, size: int = 512, extent: float | None = None
+):
+    """A PIL image of 2-D ``points`` (blue) and optional mode centres (red crosses)."""
+    from PIL import Image, ImageDraw
+
+    pts = points.detach().float().cpu()
+    ref = modes.float().cpu() if modes is not None else pts
+    if extent is None:
+        extent = float(ref.abs().max().clamp(min=1e-3)) * 1.25
+    img = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(img)
+
+    def to_px(p: Tensor) -> Tensor:
+        return ((p / extent + 1) / 2 * (size - 1)).round()
+
+    px = to_px(pts)
+    for x, y in px.tolist():
+        if 0 <= x < size and 0 <= y < size:
+            draw.point((x, size - 1 - y), fill=(31, 119, 180))
+    if modes is not None:
+        for x, y in to_px(modes.float().cpu()).tolist():
+            y = size - 1 - y
+            draw.line((x - 5, y, x + 5, y), fill=(214, 39, 40), width=2)
+            draw.line((x, y - 5, x, y + 5), fill=(214, 39, 40), width=2)
+    return img
+
+
+def sample_picture(samples: Tensor, modes: Tensor | None = None, nrow: int | None = None):
+    """A grid for image samples, a scatter plot for 2-D points."""
+    if samples.dim() == 2:
+        return scatter_image(samples, modes)
+    return grid_image(samples, nrow)
+
+
+def save_png(image, path: Path) -> Path:
+    """Write a PIL image to ``path`` as PNG, atomically."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    atomic_write_bytes(Path(path), buf.getvalue())
+    return Path(path)
+
+
+def save_samples(
+    samples: Tensor, path: Path, modes: Tensor | None = None, nrow: int | None = None
+) -> Path:
+    """Save ``samples`` as a PNG grid (images) or scatter plot (points)."""
+    return save_png(sample_picture(samples, modes, nrow), path)
