@@ -18,7 +18,7 @@ def grid_image(samples: Tensor, nrow: int | None = None, padding: int = 2):
 
     x = samples.detach().float().cpu().clamp(-1, 1).add(1).div(2)
     n = x.shape[0]
-    nrow = nrow or max(1, int(round(n**0.5)))
+    nrow = nrow or max(1, round(n**0.5))
     grid = make_grid(x, nrow=nrow, padding=padding, pad_value=1.0)
     array = grid.mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
     if array.shape[2] == 1:
