@@ -139,6 +139,8 @@ class Discriminator(nn.Module):
 class GANLoss:
     """A GAN objective. It computes losses from D's raw scores and never owns optimizers.
 
+    ``generator_needs_real``: when True, the loop also passes D's scores on a real batch to
+    :meth:`generator_loss` (relativistic losses); otherwise ``real_scores`` is None.
     ``uses_features``: when True, the training loop passes :class:`DiscriminatorOutput` objects
     instead of score tensors to :meth:`generator_loss` (feature matching needs D's features).
     ``penalty`` returns the *weighted* regulariser added to D's loss, or None.
@@ -146,6 +148,7 @@ class GANLoss:
 
     name: ClassVar[str] = "loss"
     uses_features: ClassVar[bool] = False
+    generator_needs_real: ClassVar[bool] = False
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         raise NotImplementedError
