@@ -1,0 +1,34 @@
+"""Shared helpers of the built-in losses: logit-space BCE terms and argument checks."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def bce_real(logits: Tensor) -> Tensor:
+    """``E[-log sigmoid(logits)]``: BCE against target 1, computed as ``softplus(-logits)``.
+
+    Finite for any finite logit (no sigmoid is ever taken).
+    """
+    return F.softplus(-logits).mean()
+
+
+def bce_fake(logits: Tensor) -> Tensor:
+    """``E[-log(1 - sigmoid(logits))]``: BCE against target 0, computed as ``softplus(logits)``."""
+    return F.softplus(logits).mean()
+
+
+def nonsaturating_d_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """The standard GAN discriminator loss ``-E[log D(x)] - E[log(1 - D(G(z)))]`` from logits."""
+    return bce_real(real_scores) + bce_fake(fake_scores)
+
+
+def require_real(real_scores: Tensor | None, loss: str) -> Tensor:
+    """Return ``real_scores``, or raise a ValueError saying that ``loss`` needs them for G."""
+    if real_scores is None:
+        raise ValueError(
+            f"the {loss!r} generator loss needs the real batch's scores: "
+            "call generator_loss(fake_scores, real_scores)"
+        )
+    return real_scores

@@ -1,0 +1,201 @@
+"""Gradient penalties on the discriminator, as plain functions, and the losses built on them.
+
+The functions return the *unweighted* penalty (a scalar); the loss classes multiply by their
+weight. Every function:
+
+* calls ``discriminator(x, y)`` (scores of shape ``(N,)``) on fresh, detached inputs, so no
+  gradient flows back into the generator and nothing is accumulated in ``.grad`` of D's
+  parameters (the input gradient is taken with :func:`torch.autograd.grad`);
+* takes that gradient with ``create_graph=True`` when autograd is on, so the penalty trains D;
+  under :func:`torch.no_grad` it returns a detached value and keeps no graph;
+* works on samples of any shape, ``(N, 2)`` points or ``(N, C, H, W)`` images: norms are taken
+  over all non-batch dimensions, and random interpolation weights are drawn once per sample.
+
+Gradients are taken of ``scores.sum()``, which gives per-sample gradients only when D treats the
+samples of a batch independently (no BatchNorm in D, as WGAN-GP prescribes).
+"""
+
+from __future__ import annotations
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor
+
+from ganzoo.interfaces import Discriminator
+from ganzoo.losses.classic import NonSaturatingLoss
+
+
+def _check_pair(real: Tensor, fake: Tensor) -> None:
+    if real.shape != fake.shape:
+        raise ValueError(
+            f"real and fake batches must have the same shape for a gradient penalty, got "
+            f"{tuple(real.shape)} and {tuple(fake.shape)}"
+        )
+
+
+def per_sample_uniform(like: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """U[0, 1) weights, one per sample, shaped ``(N, 1, ..., 1)`` to broadcast over ``like``."""
+    n = like.shape[0]
+    device = generator.device if generator is not None else like.device
+    u = torch.rand(n, generator=generator, device=device, dtype=like.dtype).to(like.device)
+    return u.view(n, *([1] * (like.dim() - 1)))
+
+
+def interpolate(real: Tensor, fake: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    """WGAN-GP's ``x_hat = eps * real + (1 - eps) * fake``, ``eps ~ U[0, 1]`` once per sample.
+
+    Both inputs are detached; the result does not require grad.
+    """
+    _check_pair(real, fake)
+    eps = per_sample_uniform(real, generator)
+    return eps * real.detach() + (1.0 - eps) * fake.detach()
+
+
+def input_gradients(
+    discriminator: Discriminator | torch.nn.Module,
+    x: Tensor,
+    y: Tensor | None = None,
+) -> Tensor:
+    """``grad_x sum_i D(x_i, y_i)`` at ``x`` (detached first), same shape as ``x``.
+
+    Built with ``create_graph=True`` when autograd is enabled, so a penalty on it trains D.
+    """
+    create_graph = torch.is_grad_enabled()
+    with torch.enable_grad():
+        x = x.detach().requires_grad_(True)
+        scores = discriminator(x, y)
+        (grad,) = torch.autograd.grad(scores.sum(), x, create_graph=create_graph, allow_unused=True)
+    if grad is None:  # D ignores its input: the gradient is zero
+        grad = torch.zeros_like(x)
+    return grad if create_graph else grad.detach()
+
+
+def grad_norms(grad: Tensor) -> Tensor:
+    """L2 norm of each sample's gradient over all non-batch dimensions, shape ``(N,)``."""
+    return torch.linalg.vector_norm(grad.flatten(1), ord=2, dim=1)
+
+
+def gradient_penalty(
+    discriminator: Discriminator | torch.nn.Module,
+    real: Tensor,
+    fake: Tensor,
+    y: Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """WGAN-GP's penalty (Gulrajani et al. 2017), unweighted: ``E[(||grad D(x_hat)||_2 - 1)^2]``.
+
+    ``x_hat`` comes from :func:`interpolate` (``eps`` per sample); ``y`` is passed to D as is.
+    """
+    grad = input_gradients(discriminator, interpolate(real, fake, generator), y)
+    return (grad_norms(grad) - 1.0).pow(2).mean()
+
+
+def r1_penalty(
+    discriminator: Discriminator | torch.nn.Module,
+    real: Tensor,
+    y: Tensor | None = None,
+) -> Tensor:
+    """R1's squared gradient norm on real data (Mescheder et al. 2018), unweighted:
+    ``E[||grad_x D(x)||_2^2]``. The R1 regulariser is ``gamma / 2`` times this."""
+    grad = input_gradients(discriminator, real, y)
+    return grad.flatten(1).pow(2).sum(1).mean()
+
+
+def dragan_perturb(
+    real: Tensor,
+    scale: float = 0.5,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Points near the data for DRAGAN (Kodali et al. 2017), as the widely used reference code
+    makes them: ``x_p = x + scale * std(x) * U[0, 1)`` noise (std over the whole batch), then
+    ``x + alpha * (x_p - x)`` with ``alpha ~ U[0, 1]`` once per sample. The result is detached."""
+    real = real.detach()
+    device = generator.device if generator is not None else real.device
+    noise = torch.rand(real.shape, generator=generator, device=device, dtype=real.dtype)
+    std = real.std() if real.numel() > 1 else real.new_zeros(())
+    x_p = real + scale * std * noise.to(real.device)
+    alpha = per_sample_uniform(real, generator)
+    return real + alpha * (x_p - real)
+
+
+def dragan_penalty(
+    discriminator: Discriminator | torch.nn.Module,
+    real: Tensor,
+    y: Tensor | None = None,
+    scale: float = 0.5,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """DRAGAN's penalty, unweighted: ``E[(||grad D(x_tilde)||_2 - 1)^2]`` at perturbed real data
+    ``x_tilde`` from :func:`dragan_perturb`."""
+    grad = input_gradients(discriminator, dragan_perturb(real, scale, generator), y)
+    return (grad_norms(grad) - 1.0).pow(2).mean()
+
+
+class R1Config(BaseModel):
+    """``gamma``: the R1 weight; the penalty added to D's loss is ``gamma / 2 * E||grad D(x)||^2``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    gamma: float = Field(10.0, ge=0)
+
+
+class R1Loss(NonSaturatingLoss):
+    """Non-saturating loss plus the R1 penalty ``gamma / 2 * E[||grad_x D(x_real)||^2]``."""
+
+    name = "r1"
+
+    def __init__(self, gamma: float = 10.0) -> None:
+        self.gamma = float(gamma)
+
+    def penalty(
+        self,
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None = None,
+    ) -> Tensor | None:
+        """``gamma / 2 * r1_penalty(D, real, y)``; None when ``gamma == 0``. ``fake`` is unused."""
+        if self.gamma == 0:
+            return None
+        return 0.5 * self.gamma * r1_penalty(discriminator, real, y)
+
+
+class DraganConfig(BaseModel):
+    """``weight``: DRAGAN's lambda; ``scale``: noise scale relative to the batch's std."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weight: float = Field(10.0, ge=0)
+    scale: float = Field(0.5, gt=0)
+
+
+class DraganLoss(NonSaturatingLoss):
+    """Non-saturating loss plus DRAGAN's penalty ``weight * E[(||grad D(x_tilde)|| - 1)^2]``."""
+
+    name = "dragan"
+
+    def __init__(self, weight: float = 10.0, scale: float = 0.5) -> None:
+        self.weight = float(weight)
+        self.scale = float(scale)
+
+    def penalty(
+        self,
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None = None,
+    ) -> Tensor | None:
+        """``weight * dragan_penalty(D, real, y)``; None when ``weight == 0``. ``fake`` is unused."""
+        if self.weight == 0:
+            return None
+        return self.weight * dragan_penalty(discriminator, real, y, scale=self.scale)
+
+
+def build_r1(config: R1Config | None = None) -> R1Loss:
+    """Builder of the ``r1`` entry."""
+    config = config or R1Config()
+    return R1Loss(gamma=config.gamma)
+
+
+def build_dragan(config: DraganConfig | None = None) -> DraganLoss:
+    """Builder of the ``dragan`` entry."""
+    config = config or DraganConfig()
+    return DraganLoss(weight=config.weight, scale=config.scale)

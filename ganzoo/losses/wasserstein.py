@@ -1,0 +1,69 @@
+"""Wasserstein losses: WGAN (Arjovsky et al. 2017) and WGAN-GP (Gulrajani et al. 2017).
+
+The critic minimises ``E[D(G(z))] - E[D(x)]`` and G minimises ``-E[D(G(z))]`` on raw scores.
+Plain WGAN needs a Lipschitz constraint on the critic, which is the architecture's job (weight
+clipping in :meth:`ganzoo.interfaces.Discriminator.constrain`); the loss does not clip.
+WGAN-GP replaces the constraint by the gradient penalty of
+:func:`ganzoo.losses.penalties.gradient_penalty`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor
+
+from ganzoo.interfaces import Discriminator, GANLoss
+from ganzoo.losses.penalties import gradient_penalty
+
+
+class WassersteinLoss(GANLoss):
+    """The critic's estimate of the Wasserstein-1 distance, negated, and G's loss."""
+
+    name = "wasserstein"
+
+    def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        """``fake.mean() - real.mean()``."""
+        return fake_scores.mean() - real_scores.mean()
+
+    def generator_loss(self, fake_scores: Tensor, real_scores: Tensor | None = None) -> Tensor:
+        """``-fake.mean()``; ``real_scores`` is unused."""
+        return -fake_scores.mean()
+
+
+class WassersteinGPConfig(BaseModel):
+    """``weight``: the gradient penalty's lambda (10 in the paper)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weight: float = Field(10.0, ge=0)
+
+
+class WassersteinGPLoss(WassersteinLoss):
+    """WGAN loss plus ``weight * E[(||grad D(x_hat)||_2 - 1)^2]`` on random interpolates."""
+
+    name = "wasserstein-gp"
+
+    def __init__(self, weight: float = 10.0) -> None:
+        self.weight = float(weight)
+
+    def penalty(
+        self,
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None = None,
+    ) -> Tensor | None:
+        """``weight * gradient_penalty(D, real, fake, y)``; None when ``weight == 0``."""
+        if self.weight == 0:
+            return None
+        return self.weight * gradient_penalty(discriminator, real, fake, y)
+
+
+def build_wasserstein(config: None = None) -> WassersteinLoss:
+    """Builder of the ``wasserstein`` entry (it has no options)."""
+    return WassersteinLoss()
+
+
+def build_wasserstein_gp(config: WassersteinGPConfig | None = None) -> WassersteinGPLoss:
+    """Builder of the ``wasserstein-gp`` entry."""
+    config = config or WassersteinGPConfig()
+    return WassersteinGPLoss(weight=config.weight)
