@@ -124,7 +124,10 @@ def load(
     elif name.startswith("local-dir:"):
         model = hub.load_local_dir(Path(name.removeprefix("local-dir:")))
     elif name not in get_registry() and Path(name).is_dir():
-        model = hub.load_local_dir(Path(name))
+        from ganzoo.training.rundir import is_run_dir, load_run_model
+
+        path = Path(name)
+        model = load_run_model(path) if is_run_dir(path) else hub.load_local_dir(path)
     else:
         spec = get_registry().get(name).spec
         if isinstance(spec, ArchitectureSpec):

@@ -17,7 +17,9 @@ Severity = Literal["info", "warning", "critical"]
 class StepRecord:
     """Training statistics at one step (averaged over the steps since the last record).
 
-    ``d_real``/``d_fake`` are mean raw scores of D on real and generated batches;
+    ``d_real``/``d_fake`` are mean raw scores of D on real and generated batches, ``p_real``/
+    ``p_fake`` the mean of their sigmoids (D's probability of "real", for logit-based losses);
+    ``d_accuracy`` is D's accuracy at threshold 0, ``r_t`` ADA's E[sign(D(x_real))];
     ``grad_norm_g``/``grad_norm_d`` are total gradient norms, and ``grad_norms_g`` holds G's
     per-layer norms when a diagnostic asked for them.
     """
@@ -27,6 +29,8 @@ class StepRecord:
     loss_g: float
     d_real: float
     d_fake: float
+    p_real: float = float("nan")
+    p_fake: float = float("nan")
     grad_norm_d: float = float("nan")
     grad_norm_g: float = float("nan")
     grad_norms_g: dict[str, float] = field(default_factory=dict)

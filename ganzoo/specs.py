@@ -92,6 +92,11 @@ class ArchitectureSpec(_Buildable):
     modalities: tuple[Literal["image", "points"], ...] = ("image",)
     conditional: bool = Field(False, description="Needs class labels (G and D take y).")
     default_loss: str = "non-saturating"
+    compatible_losses: tuple[str, ...] = Field(
+        (),
+        description="If set, the only losses that make sense with this architecture "
+        "(WGAN's weight clipping needs a Wasserstein loss); training with another is an error.",
+    )
     optimizer: OptimizerSettings = OptimizerSettings()
     default_data: str = "mnist"
 

@@ -1,9 +1,199 @@
-"""Commands added by a later part of ganzoo (filled in by its owner)."""
+"""``ganzoo train`` and ``ganzoo sample``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from ganzoo.errors import ConfigError
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    """``key.sub=value`` pairs into a nested dict; values parsed as YAML (numbers, lists, bools)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(
+                f"--set takes KEY=VALUE (e.g. architecture_options.width=32), got {item!r}"
+            )
+        node = out
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = yaml.safe_load(raw)
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = (
+            _merge(out.get(k) or {}, v)
+            if isinstance(v, dict) and isinstance(out.get(k), dict | None)
+            else v
+        )
+    return out
+
+
+def train_command(
+    target: str = typer.Argument(None, help="Architecture name or a YAML/JSON config file."),
+    data: str = typer.Option(
+        None, "--data", "-d", help="Data set name (default: the architecture's)."
+    ),
+    loss: str = typer.Option(None, "--loss", "-l", help="Loss name (default: the architecture's)."),
+    steps: int = typer.Option(None, "--steps", help="Generator updates to run."),
+    epochs: float = typer.Option(
+        None, "--epochs", help="Passes over the data (instead of --steps)."
+    ),
+    batch_size: int = typer.Option(None, "--batch-size", "-b"),
+    out: Path = typer.Option(None, "--out", "-o", help="Run directory (must not hold a run yet)."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory."),
+    seed: int = typer.Option(None, "--seed"),
+    lr_g: float = typer.Option(None, "--lr-g"),
+    lr_d: float = typer.Option(None, "--lr-d"),
+    n_critic: int = typer.Option(None, "--n-critic"),
+    device: str = typer.Option(None, "--device", help="auto, cpu, cuda, ..."),
+    ema: float = typer.Option(None, "--ema", help="EMA decay of G's weights (e.g. 0.999)."),
+    data_root: Path = typer.Option(
+        None, "--data-root", help="Folder holding MNIST/raw (or $GANZOO_DATA)."
+    ),
+    download: bool = typer.Option(False, "--download", help="Download the data set if missing."),
+    diagnostics: str = typer.Option(
+        None, "--diagnostics", help="Comma-separated diagnostics, or 'none'."
+    ),
+    on_alarm: str = typer.Option(
+        None, "--on-alarm", help="warn (default) or stop on a critical alarm."
+    ),
+    sets: list[str] = typer.Option([], "--set", help="Any config field: KEY=VALUE (dotted keys)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+) -> None:
+    """Train a GAN; writes config, metrics (JSON lines), sample grids and checkpoints to the run dir."""
+    from ganzoo.training.config import load_config_file, make_train_config
+    from ganzoo.training.rundir import read_run_config
+
+    if resume is not None:
+        base = read_run_config(resume).model_dump(mode="json")
+        base["out"] = str(resume)
+    elif target is None:
+        raise ConfigError(
+            "name an architecture (ganzoo list architectures) or a config file, or pass --resume DIR"
+        )
+    elif target.endswith((".yaml", ".yml", ".json")) or Path(target).is_file():
+        base = load_config_file(Path(target))
+    else:
+        base = {"architecture": target}
+    base = _merge(base, _parse_sets(sets))
+    data_options = dict(base.get("data_options") or {})
+    if data_root is not None:
+        data_options["root"] = str(data_root)
+    if download:
+        data_options["download"] = True
+    optimizer = {
+        k: v for k, v in {"lr_g": lr_g, "lr_d": lr_d, "n_critic": n_critic}.items() if v is not None
+    }
+    diag: list[str] | None = None
+    if diagnostics is not None:
+        diag = (
+            []
+            if diagnostics.strip().lower() == "none"
+            else [d.strip() for d in diagnostics.split(",") if d.strip()]
+        )
+    config = make_train_config(
+        base,
+        data=data,
+        loss=loss,
+        steps=steps,
+        epochs=epochs,
+        batch_size=batch_size,
+        out=str(out) if out else None,
+        seed=seed,
+        device=device,
+        ema=ema,
+        data_options=data_options or None,
+        optimizer=optimizer or None,
+        diagnostics=diag,
+        diagnostics_policy=on_alarm,
+    )
+    if resume is not None and out is not None and Path(out) != Path(resume):
+        raise ConfigError(
+            "--out and --resume name different directories; a resumed run stays in its directory"
+        )
+    run(config, resume=resume is not None, quiet=quiet)
+
+
+def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any]:
+    """Build the trainer with the standard callbacks and run it; prints where the results are."""
+    from ganzoo.training.callbacks import MetricsLogger, PlainLog, ProgressDisplay
+    from ganzoo.training.loop import Trainer
+    from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
+
+    trainer = Trainer.create(config, resume=resume)
+    trainer.run_dir.mkdir(parents=True, exist_ok=True)
+    callbacks = [MetricsLogger(trainer.run_dir / "metrics.jsonl")]
+    diags = build_diagnostics(config.diagnostics)
+    if diags:
+        callbacks.append(DiagnosticsCallback(diags, config.diagnostics_policy))
+    if not quiet:
+        callbacks.append(ProgressDisplay() if sys.stderr.isatty() else PlainLog(every=10))
+    trainer.callbacks.extend(callbacks)
+    summary = trainer.run()
+    typer.echo(
+        f"{summary['status']}: {summary['step']} steps in {summary['wall_seconds']:.1f} s "
+        f"({summary['images_per_second']} img/s) -> {trainer.run_dir}"
+    )
+    return summary
+
+
+def sample_command(
+    name: str = typer.Argument(
+        ..., help="Pretrained model name, hf-hub:owner/repo, local-dir:PATH or a run dir."
+    ),
+    n: int = typer.Option(64, "-n", help="Number of samples."),
+    seed: int = typer.Option(0, "--seed"),
+    klass: int = typer.Option(None, "--class", help="Class to draw (conditional models)."),
+    out: Path = typer.Option(
+        Path("samples.png"), "--out", "-o", help=".png grid, or .safetensors/.npz/.pt tensors."
+    ),
+    device: str = typer.Option(None, "--device"),
+    revision: str = typer.Option(None, "--revision", help="Hub revision (hf-hub: names)."),
+) -> None:
+    """Draw samples from a model and save a PNG grid (or the raw tensors)."""
+    suffix = out.suffix.lower()
+    if suffix not in {".png", ".safetensors", ".npz", ".pt"}:
+        raise ConfigError(f"--out must end in .png, .safetensors, .npz or .pt, got {out.name!r}")
+    import ganzoo
+
+    model = ganzoo.load(name, device=device, revision=revision)
+    samples = model.sample(n, y=klass, seed=seed).float().cpu()
+    if suffix == ".png":
+        from ganzoo.images import save_samples
+
+        modes = None
+        if model.data.modality == "points":
+            modes = ganzoo.build(model.data.name, size=1).modes
+        save_samples(samples, out, modes=modes)
+    elif suffix == ".safetensors":
+        from ganzoo.weights import save_tensors
+
+        save_tensors({"samples": samples}, out)
+    elif suffix == ".npz":
+        import numpy as np
+
+        np.savez(out, samples=samples.numpy())
+    else:
+        import torch
+
+        torch.save(samples, out)
+    typer.echo(f"wrote {n} samples of {model.name} to {out}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add train and sample."""
+    app.command("train")(train_command)
+    app.command("sample")(sample_command)

@@ -20,6 +20,7 @@ class RelativisticAverageLoss(GANLoss):
     """RaSGAN: each side's logit is taken relative to the other side's mean score."""
 
     name = "relativistic-average"
+    generator_needs_real = True
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         """``softplus(-(real - mean fake)).mean() + softplus(fake - mean real).mean()``."""

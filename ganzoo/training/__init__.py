@@ -1,1 +1,1 @@
-"""training"""
+"""The training loop, its configuration, checkpoints and callbacks."""

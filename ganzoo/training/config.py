@@ -1,0 +1,106 @@
+"""Training configuration: a pydantic model loadable from YAML/JSON and overridable from the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ganzoo.errors import ConfigError, format_validation_error
+
+
+class OptimizerConfig(BaseModel):
+    """Optimizers of G and D. Unset fields take the architecture's defaults (its paper's choice)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Literal["adam", "rmsprop", "sgd"] | None = None
+    lr_g: float | None = Field(None, gt=0)
+    lr_d: float | None = Field(None, gt=0)
+    betas: tuple[float, float] | None = None
+    n_critic: int | None = Field(None, ge=1, description="D steps per G step.")
+
+
+class TrainConfig(BaseModel):
+    """Everything one training run needs. ``steps`` counts generator updates."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    architecture: str
+    architecture_options: dict[str, Any] = Field(default_factory=dict)
+    data: str | None = Field(None, description="Data set name; default: the architecture's.")
+    data_options: dict[str, Any] = Field(default_factory=dict)
+    loss: str | None = Field(None, description="Loss name; default: the architecture's.")
+    loss_options: dict[str, Any] = Field(default_factory=dict)
+    optimizer: OptimizerConfig = OptimizerConfig()
+    batch_size: int = Field(64, ge=1)
+    steps: int | None = Field(None, ge=1)
+    epochs: float | None = Field(None, gt=0)
+    seed: int = 0
+    out: str | None = Field(None, description="Run directory; default runs/<arch>-<data>-<time>.")
+    device: str = Field("auto", description="auto, cpu, cuda, cuda:1, ...")
+    ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of G's weights, e.g. 0.999.")
+    log_every: int = Field(
+        50, ge=1, description="Steps between metric records (one host sync each)."
+    )
+    sample_every: int = Field(500, ge=1)
+    checkpoint_every: int = Field(1000, ge=1)
+    keep_checkpoints: int = Field(2, ge=1)
+    num_samples: int = Field(64, ge=1, description="Samples in each grid.")
+    diagnostics: list[str] | None = Field(
+        None, description="Diagnostics to attach; None: defaults."
+    )
+    diagnostics_policy: Literal["warn", "stop"] = "warn"
+    channels_last: bool = False
+    compile: bool = False
+    amp: Literal["none", "bf16"] = "none"
+
+    @model_validator(mode="after")
+    def _length(self) -> TrainConfig:
+        if self.steps is not None and self.epochs is not None:
+            raise ValueError("give steps or epochs, not both")
+        return self
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a YAML or JSON config file into a dict (a clear error for a missing or bad file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix in {".yaml", ".yml"}:
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as err:
+        raise ConfigError(f"cannot parse {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a mapping of config fields, not {type(data).__name__}")
+    return data
+
+
+def make_train_config(base: dict[str, Any], **overrides: Any) -> TrainConfig:
+    """Validate ``base`` updated with the non-None ``overrides``; errors name each bad field."""
+    values = dict(base)
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key == "optimizer" and isinstance(value, dict):
+            value = {**dict(values.get("optimizer") or {}), **value}
+        values[key] = value
+    if (
+        values.get("steps") is not None
+        and "epochs" in overrides
+        and overrides["epochs"] is not None
+    ):
+        values.pop("steps")
+    if values.get("epochs") is not None and "steps" in overrides and overrides["steps"] is not None:
+        values.pop("epochs")
+    try:
+        return TrainConfig(**values)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, "training config")) from None
