@@ -45,7 +45,8 @@ def scatter_image(
     px = to_px(pts)
     for x, y in px.tolist():
         if 0 <= x < size and 0 <= y < size:
-            draw.point((x, size - 1 - y), fill=(31, 119, 180))
+            y = size - 1 - y
+            draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=(31, 119, 180))
     if modes is not None:
         for x, y in to_px(modes.float().cpu()).tolist():
             y = size - 1 - y

@@ -92,9 +92,9 @@ class Registry:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def names(self, kind: str | None = None) -> list[str]:
-        """Registered names, naturally sorted, optionally of one kind."""
-        return [e.name for e in self.list(kind)]
+    def names(self, kind: str | None = None, pattern: str | None = None) -> list[str]:
+        """Registered names, naturally sorted, optionally of one kind and matching ``pattern``."""
+        return [e.name for e in self.list(kind, pattern)]
 
     def get(self, name: str, kind: str | None = None) -> Entry:
         """The entry called ``name``; with ``kind``, it must be of that kind."""

@@ -46,18 +46,23 @@ def list_command(
     from ganzoo.specs import KINDS, normalize_kind
 
     registry = get_registry()
-    if kind is not None and normalize_kind(kind) not in KINDS and pattern is None:
+    if (
+        kind is not None
+        and pattern is None
+        and normalize_kind(kind) not in KINDS
+        and any(c in kind for c in "*?[")
+    ):
         kind, pattern = None, kind  # `ganzoo list '*gan*'`
     entries = registry.list(kind, pattern)
+    failed = [p for p in registry.plugins if p.status == "failed"]
+    if failed:
+        names = ", ".join(p.name for p in failed)
+        typer.echo(f"warning: plugin(s) failed to load: {names}; see `ganzoo plugins`", err=True)
     if as_json:
         print_json([{"plugin": e.plugin, **e.spec.model_dump(mode="json")} for e in entries])
         return
     rows = [[e.kind, e.name, _detail(e.spec), e.spec.summary, e.plugin] for e in entries]
     table(None, ["kind", "name", "detail", "summary", "plugin"], rows)
-    failed = [p for p in registry.plugins if p.status == "failed"]
-    if failed:
-        names = ", ".join(p.name for p in failed)
-        typer.echo(f"warning: plugin(s) failed to load: {names}; see `ganzoo plugins`", err=True)
 
 
 def info_command(

@@ -132,11 +132,16 @@ class Trainer:
         self._d_forward_all = (
             torch.compile(self.D.forward_all) if config.compile else self.D.forward_all
         )
+        n_fixed = (
+            config.num_samples
+            if self.data.spec.modality == "image"
+            else max(config.num_samples, 1000)
+        )
         self._fixed_z = self.G.sample_latent(
-            config.num_samples, generator=torch.Generator().manual_seed(1234), device="cpu"
+            n_fixed, generator=torch.Generator().manual_seed(1234), device="cpu"
         ).to(self.device)
         self._fixed_y = (
-            torch.arange(config.num_samples, device=self.device) % self.G.num_classes
+            torch.arange(n_fixed, device=self.device) % self.G.num_classes
             if self.G.num_classes
             else None
         )
