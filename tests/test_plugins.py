@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import plugin_dists as pd
 import pytest
 
-import plugin_dists as pd
 from ganzoo.errors import PluginError
 
 

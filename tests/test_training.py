@@ -181,7 +181,7 @@ def test_corrupt_checkpoint_on_resume_names_the_file(tmp_path: Path) -> None:
     out = tmp_path / "run"
     Trainer.create(config(RING, out, steps=3)).run()
     (out / "checkpoints" / "step-0000003" / "generator.safetensors").write_bytes(b"garbage")
-    with pytest.raises(CheckpointError, match="generator.safetensors"):
+    with pytest.raises(CheckpointError, match=r"generator\.safetensors"):
         Trainer.create(config(RING, out, steps=6), resume=True)
 
 
