@@ -1,7 +1,164 @@
-"""Specs of the built-in models entries. Imported by the built-in plugin; must not import torch."""
+"""Specs of the built-in architectures. Imported by the built-in plugin; must not import torch.
+
+Each spec names its builder and config model by import string; ``defaults`` and ``optimizer``
+are the paper's settings (deviations are stated in the description and docs/architectures.md).
+"""
 
 from __future__ import annotations
 
-from ganzoo.specs import Spec
+from ganzoo.specs import ArchitectureSpec, OptimizerSettings, Spec
 
-ENTRIES: list[Spec] = []
+_M = "ganzoo.models."
+_C = "ganzoo.models.configs:"
+
+_DCGAN_ADAM = OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999))
+
+ENTRIES: list[Spec] = [
+    ArchitectureSpec(
+        name="gan",
+        summary="Vanilla GAN: fully connected G and D (maxout, dropout); images or 2-D points.",
+        description="G: ReLU MLP, tanh output for images, linear output for points. D: maxout "
+        "MLP with dropout (the paper's MNIST setup: G 1200-1200, D 240-240 maxout x5). Hidden "
+        "sizes default by modality. The paper trained with SGD + momentum and a decaying "
+        "learning rate; the default here is Adam 2e-4 (0.5, 0.999), which OptimizerSettings "
+        "can express.",
+        paper="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
+        builder=_M + "gan:build",
+        config=_C + "MLPConfig",
+        defaults={"latent_dim": 100, "maxout": 5, "dropout": 0.5},
+        modalities=("image", "points"),
+        default_loss="non-saturating",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("mlp", "classic"),
+    ),
+    ArchitectureSpec(
+        name="cgan",
+        summary="Conditional GAN: MLPs with the one-hot class fed to both G and D.",
+        description="G: z -> 200 ReLU, y -> 1000 ReLU, joined in 1200 ReLU, tanh output. D: "
+        "x -> 240 maxout, y -> 50 maxout, joined in 240 maxout (4 pieces), dropout 0.5. The "
+        "paper used SGD + momentum; the default here is Adam 2e-4 (0.5, 0.999).",
+        paper="Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784",
+        builder=_M + "cgan:build",
+        config=_C + "CGANConfig",
+        defaults={"latent_dim": 100},
+        modalities=("image",),
+        conditional=True,
+        default_loss="non-saturating",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("mlp", "conditional"),
+    ),
+    ArchitectureSpec(
+        name="dcgan",
+        summary="DCGAN: strided (transposed) convolutions, BatchNorm, ReLU/LeakyReLU, tanh.",
+        description="No pooling; BatchNorm in G and D except G's output and D's input layers; "
+        "weights N(0, 0.02). Depth and start size follow the image size (28 -> 7x7, 32 -> 8x8); "
+        "`width` (64) sets the channels.",
+        paper="Radford et al. 2016, Unsupervised Representation Learning with Deep "
+        "Convolutional GANs, arXiv:1511.06434",
+        builder=_M + "dcgan:build",
+        config=_C + "ConvConfig",
+        defaults={"latent_dim": 100, "width": 64},
+        default_loss="non-saturating",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("conv", "classic"),
+    ),
+    ArchitectureSpec(
+        name="wgan",
+        summary="Wasserstein GAN: DCGAN-style critic, weight clipping to 0.01, RMSprop, 5 critic steps.",
+        description="The critic's output is linear (no sigmoid); BatchNorm is kept in the "
+        "critic as in the paper's DCGAN experiments. `constrain()` clips every critic "
+        "parameter to [-clip, clip] after each critic step.",
+        paper="Arjovsky et al. 2017, Wasserstein GAN, arXiv:1701.07875",
+        builder=_M + "wgan:build",
+        config=_C + "WGANConfig",
+        defaults={"latent_dim": 100, "width": 64, "clip": 0.01},
+        default_loss="wasserstein",
+        optimizer=OptimizerSettings(name="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5),
+        default_data="mnist",
+        tags=("conv", "wasserstein"),
+    ),
+    ArchitectureSpec(
+        name="wgan-gp",
+        summary="WGAN-GP: BatchNorm-free critic (LayerNorm), gradient penalty 10, Adam (0, 0.9).",
+        description="DCGAN-style G; the critic uses LayerNorm (GroupNorm, one group) instead "
+        "of BatchNorm, since the penalty is per sample. The penalty (lambda 10) is part of "
+        "the `wasserstein-gp` loss.",
+        paper="Gulrajani et al. 2017, Improved Training of Wasserstein GANs, arXiv:1704.00028",
+        builder=_M + "wgan_gp:build",
+        config=_C + "WGANGPConfig",
+        defaults={"latent_dim": 100, "width": 64, "d_norm": "layer"},
+        default_loss="wasserstein-gp",
+        optimizer=OptimizerSettings(
+            name="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), n_critic=5
+        ),
+        default_data="mnist",
+        tags=("conv", "wasserstein", "penalty"),
+    ),
+    ArchitectureSpec(
+        name="lsgan",
+        summary="Least-squares GAN: DCGAN networks trained with the least-squares loss.",
+        description="Networks as `dcgan`; D's linear scores go into the least-squares loss "
+        "(a=0, b=c=1). Adam 2e-4, beta1 0.5.",
+        paper="Mao et al. 2017, Least Squares Generative Adversarial Networks, arXiv:1611.04076",
+        builder=_M + "lsgan:build",
+        config=_C + "ConvConfig",
+        defaults={"latent_dim": 100, "width": 64},
+        default_loss="least-squares",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("conv",),
+    ),
+    ArchitectureSpec(
+        name="sngan",
+        summary="SNGAN: spectral normalisation on every D layer, hinge loss.",
+        description="DCGAN-style G with BatchNorm; D without BatchNorm, spectral norm "
+        "(torch parametrizations) on every conv and linear layer. Optimizer: the paper's "
+        "setting C (Adam 2e-4, betas (0.5, 0.999), one D step); Mimicry and later work use "
+        "betas (0.0, 0.9) with 5 D steps for ResNet networks.",
+        paper="Miyato et al. 2018, Spectral Normalization for Generative Adversarial Networks, "
+        "arXiv:1802.05957",
+        builder=_M + "sngan:build",
+        config=_C + "SNGANConfig",
+        defaults={"latent_dim": 128, "width": 64, "d_norm": "none"},
+        default_loss="hinge",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("conv", "spectral-norm"),
+    ),
+    ArchitectureSpec(
+        name="acgan",
+        summary="AC-GAN: class-conditional G, D with an auxiliary classifier head.",
+        description="G: DCGAN fed z and the one-hot class. D: DCGAN with a class-logit head "
+        '(`aux["class_logits"]`); its cross-entropy against the labels, on real and fake '
+        "batches, is the auxiliary loss added to D's and G's losses.",
+        paper="Odena et al. 2017, Conditional Image Synthesis with Auxiliary Classifier GANs, "
+        "arXiv:1610.09585",
+        builder=_M + "acgan:build",
+        config=_C + "ACGANConfig",
+        defaults={"latent_dim": 100, "width": 64},
+        conditional=True,
+        default_loss="non-saturating",
+        optimizer=_DCGAN_ADAM,
+        default_data="mnist",
+        tags=("conv", "conditional", "auxiliary"),
+    ),
+    ArchitectureSpec(
+        name="infogan",
+        summary="InfoGAN: latent codes (1 categorical x10, 2 continuous) recovered by a Q head.",
+        description="Latent = 62 noise + one-hot 10-way code + 2 codes U[-1, 1]; D shares its "
+        'trunk with a Q head (`aux["codes"]`). Auxiliary loss on fakes: cross-entropy on the '
+        "category + 0.1 x squared error on the continuous codes. Adam: G 1e-3, D 2e-4, beta1 0.5.",
+        paper="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information "
+        "Maximizing GANs, arXiv:1606.03657",
+        builder=_M + "infogan:build",
+        config=_C + "InfoGANConfig",
+        defaults={"latent_dim": 62, "width": 64, "categorical": 10, "continuous": 2},
+        default_loss="non-saturating",
+        optimizer=OptimizerSettings(name="adam", lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999)),
+        default_data="mnist",
+        tags=("conv", "auxiliary", "latent-codes"),
+    ),
+]

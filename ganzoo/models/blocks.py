@@ -1,0 +1,290 @@
+"""Building blocks shared by the built-in architectures (and usable by plugins).
+
+* :func:`conv_plan` sizes a DCGAN-style network from an image shape (no hard-coded sizes);
+* :class:`ConvGenerator` / :class:`ConvDiscriminator`: DCGAN's G and D, with options for the
+  variants (normalisation, spectral norm, class conditioning of G);
+* :class:`MLPGenerator` / :class:`MLPDiscriminator`: fully connected nets for images and points;
+* :func:`dcgan_init_`, :func:`require_labels`, :class:`Maxout`, :class:`LabelCode`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import prod
+
+import torch
+from torch import Tensor, nn
+from torch.nn.functional import one_hot
+from torch.nn.utils.parametrizations import spectral_norm
+
+from ganzoo.errors import DataError
+from ganzoo.interfaces import Discriminator, DiscriminatorOutput, Generator
+from ganzoo.specs import DatasetSpec
+
+
+@dataclass(frozen=True)
+class ConvPlan:
+    """How a DCGAN-style network covers an image: ``steps`` stride-2 layers from ``start``."""
+
+    channels: int
+    start: tuple[int, int]
+    steps: int
+
+
+def conv_plan(shape: Sequence[int], who: str = "this architecture") -> ConvPlan:
+    """Plan the stride-2 layers for images of ``shape`` ``(C, H, W)``.
+
+    H and W must be divisible by 4 and at least 12 (two stride-2 steps); steps are added while
+    both sides stay even and above 8: 28 -> start 7 (2 steps), 32 -> 8 (2), 64 -> 8 (3).
+    Raises :class:`~ganzoo.errors.DataError` for shapes it cannot handle.
+    """
+    if len(shape) != 3:
+        raise DataError(
+            f"{who} needs images of shape (C, H, W); got samples of shape {tuple(shape)}"
+        )
+    c, h, w = shape
+    if h % 4 or w % 4 or h < 12 or w < 12:
+        raise DataError(
+            f"{who} needs image height and width divisible by 4 and at least 12 (two stride-2 "
+            f"layers); got {h}x{w}. Resize or pad the images (e.g. to 28x28 or 32x32)"
+        )
+    steps = 2
+    while all((s >> steps) % 2 == 0 and (s >> steps) > 8 for s in (h, w)):
+        steps += 1
+    return ConvPlan(channels=c, start=(h >> steps, w >> steps), steps=steps)
+
+
+def dcgan_init_(module: nn.Module) -> nn.Module:
+    """DCGAN's initialisation, in place: conv/linear weights N(0, 0.02), biases 0,
+    BatchNorm weights N(1, 0.02) and biases 0. Returns ``module``."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear | nn.Embedding):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+def spectral_norm_all_(module: nn.Module) -> nn.Module:
+    """Put a spectral-norm parametrization on every conv and linear layer of ``module``."""
+    for m in list(module.modules()):
+        if isinstance(m, nn.Conv2d | nn.Linear):
+            spectral_norm(m)
+    return module
+
+
+def require_labels(y: Tensor | None, who: str) -> Tensor:
+    """``y`` as a LongTensor, or a :class:`~ganzoo.errors.DataError` if it is missing."""
+    if y is None:
+        raise DataError(
+            f"{who} is conditional and needs class labels y (a LongTensor of class ids); got None"
+        )
+    return y.long()
+
+
+class LabelCode(nn.Module):
+    """Class ids -> a vector: one-hot (``embed_dim=None``) or a learnt embedding."""
+
+    def __init__(self, num_classes: int, embed_dim: int | None = None) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.embed = nn.Embedding(num_classes, embed_dim) if embed_dim else None
+        self.dim = embed_dim or num_classes
+
+    def forward(self, y: Tensor) -> Tensor:
+        if self.embed is not None:
+            return self.embed(y)
+        return one_hot(y, self.num_classes).float()
+
+
+class Maxout(nn.Module):
+    """Linear layer with ``pieces`` outputs per unit, keeping their maximum (Goodfellow 2013)."""
+
+    def __init__(self, in_features: int, units: int, pieces: int) -> None:
+        super().__init__()
+        self.units, self.pieces = units, pieces
+        self.linear = nn.Linear(in_features, units * pieces)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.linear(x).view(-1, self.units, self.pieces).amax(dim=-1)
+
+
+def _norm2d(kind: str, channels: int) -> nn.Module:
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "layer":
+        return nn.GroupNorm(1, channels)  # LayerNorm over (C, H, W), per sample
+    return nn.Identity()
+
+
+class ConvGenerator(Generator):
+    """DCGAN's generator: project-and-reshape, then stride-2 transposed convolutions.
+
+    BatchNorm and ReLU after every layer but the output, which is tanh. With ``num_classes``
+    the class code (one-hot or embedding, see :class:`LabelCode`) is concatenated to ``z``.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        output_shape: Sequence[int],
+        width: int = 64,
+        num_classes: int | None = None,
+        embed_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        plan = conv_plan(output_shape, type(self).__name__)
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.output_shape = tuple(output_shape)
+        self.label = LabelCode(num_classes, embed_dim) if num_classes else None
+        in_dim = latent_dim + (self.label.dim if self.label else 0)
+        c = width * 2 ** (plan.steps - 1)
+        h, w = plan.start
+        layers: list[nn.Module] = [
+            nn.Linear(in_dim, c * h * w, bias=False),
+            nn.Unflatten(1, (c, h, w)),
+            nn.BatchNorm2d(c),
+            nn.ReLU(inplace=True),
+        ]
+        for _ in range(plan.steps - 1):
+            layers += [
+                nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(c // 2),
+                nn.ReLU(inplace=True),
+            ]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, plan.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        dcgan_init_(self)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        if self.label is not None:
+            code = self.label(require_labels(y, type(self).__name__))
+            z = torch.cat([z, code], dim=1)
+        return self.net(z)
+
+
+class ConvTrunk(nn.Module):
+    """DCGAN's discriminator body: stride-2 convolutions with LeakyReLU(0.2), no norm on the
+    input layer; returns the flattened penultimate features ``(N, out_features)``."""
+
+    def __init__(
+        self, input_shape: Sequence[int], width: int = 64, norm: str = "batch", who: str = "D"
+    ) -> None:
+        super().__init__()
+        plan = conv_plan(input_shape, who)
+        layers: list[nn.Module] = [
+            nn.Conv2d(plan.channels, width, 4, 2, 1),
+            nn.LeakyReLU(0.2, inplace=True),
+        ]
+        c = width
+        for _ in range(plan.steps - 1):
+            layers += [
+                nn.Conv2d(c, c * 2, 4, 2, 1, bias=norm == "none"),
+                _norm2d(norm, c * 2),
+                nn.LeakyReLU(0.2, inplace=True),
+            ]
+            c *= 2
+        layers.append(nn.Flatten())
+        self.net = nn.Sequential(*layers)
+        self.out_features = c * plan.start[0] * plan.start[1]
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+class ConvDiscriminator(Discriminator):
+    """DCGAN's discriminator: :class:`ConvTrunk` and a linear score head (no sigmoid: scores
+    are logits or critic values). ``spectral=True`` puts spectral norm on every layer."""
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        width: int = 64,
+        norm: str = "batch",
+        spectral: bool = False,
+    ) -> None:
+        super().__init__()
+        self.trunk = ConvTrunk(input_shape, width, norm, who=type(self).__name__)
+        self.head = nn.Linear(self.trunk.out_features, 1)
+        dcgan_init_(self)
+        if spectral:
+            spectral_norm_all_(self)
+
+    def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        features = self.trunk(x)
+        return DiscriminatorOutput(scores=self.head(features).squeeze(1), features=features)
+
+
+class MLPGenerator(Generator):
+    """Fully connected generator: ReLU hidden layers (optionally BatchNorm), then a linear
+    layer reshaped to ``output_shape``; tanh output when ``bounded`` (images), linear otherwise
+    (points)."""
+
+    def __init__(
+        self,
+        latent_dim: int,
+        output_shape: Sequence[int],
+        hidden: Sequence[int],
+        bounded: bool = True,
+        batchnorm: bool = False,
+    ) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.num_classes = None
+        self.output_shape = tuple(output_shape)
+        layers: list[nn.Module] = []
+        d = latent_dim
+        for h in hidden:
+            layers.append(nn.Linear(d, h))
+            if batchnorm:
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(nn.ReLU(inplace=True))
+            d = h
+        layers += [nn.Linear(d, prod(self.output_shape)), nn.Unflatten(1, self.output_shape)]
+        if bounded:
+            layers.append(nn.Tanh())
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        return self.net(z)
+
+
+class MLPDiscriminator(Discriminator):
+    """Fully connected discriminator on flattened samples: maxout (``maxout`` pieces) or
+    LeakyReLU(0.2) hidden layers with dropout; the last hidden layer gives the features."""
+
+    def __init__(
+        self,
+        input_shape: Sequence[int],
+        hidden: Sequence[int],
+        maxout: int | None = None,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        d = prod(input_shape)
+        for h in hidden:
+            if maxout:
+                layers.append(Maxout(d, h, maxout))
+            else:
+                layers += [nn.Linear(d, h), nn.LeakyReLU(0.2, inplace=True)]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            d = h
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(d, 1)
+
+    def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        features = self.body(x)
+        return DiscriminatorOutput(scores=self.head(features).squeeze(1), features=features)
+
+
+def is_image(data: DatasetSpec) -> bool:
+    """True for image data sets (outputs bounded by tanh), False for points."""
+    return data.modality == "image"

@@ -1,0 +1,11 @@
+"""``lsgan``: Mao et al. 2017, least-squares GAN on DCGAN-style networks.
+
+The architecture is DCGAN's (see :mod:`ganzoo.models.dcgan`); what differs is the default
+loss, ``least-squares`` (targets a=0, b=c=1), applied to D's raw linear scores.
+"""
+
+from __future__ import annotations
+
+from ganzoo.models.dcgan import build
+
+__all__ = ["build"]

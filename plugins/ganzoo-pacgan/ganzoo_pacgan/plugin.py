@@ -1,0 +1,37 @@
+"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan``.
+
+It imports no torch; the model code in :mod:`ganzoo_pacgan.model` is imported only when
+``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ganzoo import hookimpl
+from ganzoo.specs import ArchitectureSpec, OptimizerSettings
+
+
+@hookimpl
+def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None:
+    """Register the ``pacgan`` architecture."""
+    register(
+        ArchitectureSpec(
+            name="pacgan",
+            summary="PacGAN: D scores packs of m samples (default 2), against mode collapse.",
+            description="m samples are concatenated along the channel (images) or feature "
+            "(points) axis, so D returns N/m scores for N samples; batch sizes must be "
+            "multiples of m. Points: G 4x400 ReLU + BatchNorm, D 3x200 maxout (5 pieces), the "
+            "paper's 2-D setup. Images: DCGAN networks (PacDCGAN). Optimizer: DCGAN's Adam.",
+            paper="Lin et al. 2018, PacGAN: The power of two samples in generative adversarial "
+            "networks, arXiv:1712.04086",
+            builder="ganzoo_pacgan.model:build",
+            config="ganzoo_pacgan.config:PacGANConfig",
+            defaults={"pack": 2},
+            modalities=("image", "points"),
+            default_loss="non-saturating",
+            optimizer=OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+            default_data="ring-8",
+            tags=("packing", "mode-collapse"),
+        )
+    )
