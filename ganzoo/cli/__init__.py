@@ -11,7 +11,7 @@ import sys
 import typer
 
 from ganzoo import __version__
-from ganzoo.cli import evaluate_cmds, hub_cmds, listing, train_cmds
+from ganzoo.cli import diagnose_cmds, evaluate_cmds, hub_cmds, listing, train_cmds
 from ganzoo.cli.output import print_error
 from ganzoo.errors import GanzooError
 
@@ -40,7 +40,7 @@ def _root(
     """A pluggable model zoo for GANs."""
 
 
-for _module in (listing, train_cmds, evaluate_cmds, hub_cmds):
+for _module in (listing, train_cmds, evaluate_cmds, diagnose_cmds, hub_cmds):
     _module.register(app)
 
 
