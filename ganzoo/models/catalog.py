@@ -76,6 +76,7 @@ ENTRIES: list[Spec] = [
         config=_C + "WGANConfig",
         defaults={"latent_dim": 100, "width": 64, "clip": 0.01},
         default_loss="wasserstein",
+        compatible_losses=("wasserstein",),
         optimizer=OptimizerSettings(name="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5),
         default_data="mnist",
         tags=("conv", "wasserstein"),

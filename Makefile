@@ -1,0 +1,38 @@
+# Two entry points, both from a fresh clone:
+#   make demo  - install into .venv and sample the pretrained dcgan-mnist to samples.png (no data, no network)
+#   make test  - install with dev tools and the example plugin, then lint, test and build the docs
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+export GANZOO_DATA ?= $(abspath ../shared/data)
+
+.PHONY: demo test install install-dev lint docs bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]" -e plugins/ganzoo-pacgan
+
+demo: install
+	$(BIN)/ganzoo sample dcgan-mnist -n 64 --seed 0 --out samples.png
+
+lint:
+	$(BIN)/ruff check ganzoo plugins tests benchmarks
+	$(BIN)/ruff format --check ganzoo plugins tests benchmarks
+
+docs:
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: install-dev
+	$(MAKE) lint
+	GANZOO_STRICT_PLUGINS=1 $(BIN)/ganzoo plugins
+	$(BIN)/python -m pytest -q -ra --durations=15
+	$(MAKE) docs
+
+bench: install-dev
+	$(BIN)/python -m benchmarks

@@ -1,0 +1,1 @@
+"""ganzoo's benchmarks: each module measures one thing and writes its table to docs/benchmarks.md."""

@@ -1,0 +1,75 @@
+"""`ganzoo list` wall time and peak RSS against `python -c "import torch"`, in one run.
+
+    python -m benchmarks.cli_startup [--runs 15] [--no-write]
+
+Each command runs ``--runs`` times alternately; the table reports medians. Peak RSS comes from
+``wait4`` on each child, so it is that process's own maximum resident set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.report import machine, write_section
+
+BIN = Path(sys.executable).parent
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one run of ``cmd``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    args = parser.parse_args(argv)
+    commands = {
+        "ganzoo list": [str(BIN / "ganzoo"), "list"],
+        "ganzoo list --json": [str(BIN / "ganzoo"), "list", "--json"],
+        "python -c 'import torch'": [sys.executable, "-c", "import torch"],
+    }
+    for cmd in commands.values():  # warm the file cache
+        measure(cmd)
+    samples: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+    for _ in range(args.runs):
+        for name, cmd in commands.items():
+            samples[name].append(measure(cmd))
+    results = {
+        name: {"wall_s": statistics.median(w for w, _ in s), "rss_mib": statistics.median(r for _, r in s)}
+        for name, s in samples.items()
+    }
+    torch_wall = results["python -c 'import torch'"]["wall_s"]
+    lines = [
+        "## CLI start-up (`ganzoo list`)",
+        "",
+        f"Machine: {machine()}. Median of {args.runs} runs each, alternating. "
+        "Command: `python -m benchmarks.cli_startup`. Target: `ganzoo list` <= 0.25 s and <= 60 MB.",
+        "",
+        "| command | wall (s) | peak RSS (MiB) | wall vs `import torch` |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name, r in results.items():
+        lines.append(f"| `{name}` | {r['wall_s']:.3f} | {r['rss_mib']:.1f} | {r['wall_s'] / torch_wall:.2f}x |")
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        write_section("cli", table)
+    return results
+
+
+if __name__ == "__main__":
+    main()
