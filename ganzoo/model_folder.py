@@ -1,0 +1,191 @@
+"""The ganzoo model folder: one layout on disk and on the Hugging Face Hub.
+
+``config.json`` (format, ganzoo version, architecture and the plugin that provides it, the
+architecture config, the data set, metrics, the reproduce command and the weight file names),
+``generator.safetensors``, ``discriminator.safetensors`` (optional), a ``README.md`` model card and
+``samples.png`` (64 samples, seed 0). Weights are safetensors and load strictly; nothing is pickled.
+:mod:`ganzoo.hub` re-exports the public functions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ganzoo.errors import GanzooError, PluginError, WeightsError
+from ganzoo.specs import ArchitectureSpec
+
+if TYPE_CHECKING:
+    from ganzoo.gan import GANModel
+
+FORMAT = "ganzoo"
+CONFIG_FILE = "config.json"
+CARD_FILE = "README.md"
+SAMPLES_FILE = "samples.png"
+WEIGHT_FILES = {"generator": "generator.safetensors", "discriminator": "discriminator.safetensors"}
+"""Weight file of each role in a model folder."""
+
+
+def folder_config(model: GANModel, metrics: dict[str, float] | None, reproduce: str | None) -> dict:
+    """The ``config.json`` content describing ``model``."""
+    from ganzoo import __version__
+    from ganzoo.registry import get_registry
+
+    registry = get_registry()
+    plugin_name = registry.get(model.arch.name).plugin if model.arch.name in registry else None
+    info = next((p for p in registry.plugins if p.name == plugin_name), None)
+    files = (
+        dict(WEIGHT_FILES)
+        if model.discriminator is not None
+        else {"generator": WEIGHT_FILES["generator"]}
+    )
+    return {
+        "format": FORMAT,
+        "ganzoo_version": __version__,
+        "architecture": model.arch.name,
+        "architecture_plugin": {
+            "name": plugin_name,
+            "distribution": info.distribution if info else None,
+            "version": info.version if info else None,
+        },
+        "config": model.config_dict(),
+        "dataset": model.data.name,
+        "metrics": dict(metrics or {}),
+        "reproduce": reproduce,
+        "files": files,
+    }
+
+
+def save_pretrained(
+    model: GANModel,
+    folder: str | Path,
+    *,
+    metrics: dict[str, float] | None = None,
+    reproduce: str | None = None,
+    repo_id: str | None = None,
+) -> Path:
+    """Write ``model`` to ``folder`` in the ganzoo layout and return the folder.
+
+    ``metrics`` and ``reproduce`` default to those of the pretrained entry the model came from.
+    ``repo_id`` (set by :func:`push`) goes into the model card's title and load example. Every
+    file is written atomically.
+    """
+    from ganzoo.images import save_samples
+    from ganzoo.model_card import render
+    from ganzoo.weights import atomic_write_bytes, save_module
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if model.pretrained is not None:
+        metrics = metrics if metrics is not None else dict(model.pretrained.metrics)
+        reproduce = reproduce if reproduce is not None else model.pretrained.reproduce
+    config = folder_config(model, metrics, reproduce)
+    # One metadata key only: safetensors writes metadata in hash order, and several keys would
+    # make identical weights hash differently (sha256 pins need byte-identical files).
+    meta = {"format": "pt"}
+    save_module(model.generator, folder / WEIGHT_FILES["generator"], meta)
+    if model.discriminator is not None:
+        save_module(model.discriminator, folder / WEIGHT_FILES["discriminator"], meta)
+    save_samples(model.sample(64, seed=0), folder / SAMPLES_FILE)
+    atomic_write_bytes(folder / CONFIG_FILE, (json.dumps(config, indent=2) + "\n").encode())
+    card = render(config, repo_id=repo_id, modality=model.data.modality)
+    atomic_write_bytes(folder / CARD_FILE, card.encode())
+    return folder
+
+
+def read_folder_config(folder: Path) -> dict[str, Any]:
+    """The validated ``config.json`` of a model folder; a clear :class:`WeightsError` if not one."""
+    path = Path(folder) / CONFIG_FILE
+    if not path.is_file():
+        raise WeightsError(
+            f"{folder} is not a ganzoo model folder: it has no {CONFIG_FILE} "
+            "(save one with ganzoo.hub.save_pretrained, or pass a training run directory)"
+        )
+    try:
+        config = json.loads(path.read_text())
+    except (ValueError, OSError) as err:
+        raise WeightsError(f"{path} is not readable JSON ({err})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise WeightsError(f"{path} is not a ganzoo config (its 'format' is not {FORMAT!r})")
+    missing = [k for k in ("architecture", "dataset", "files") if k not in config]
+    if missing or "generator" not in (config.get("files") or {}):
+        what = ", ".join(missing) if missing else "files.generator"
+        raise WeightsError(f"{path} lacks {what}: the folder is incomplete; save or push it again")
+    return config
+
+
+def architecture_spec(config: dict[str, Any], where: str) -> ArchitectureSpec:
+    """The registered spec of the folder's architecture, or a PluginError saying what to install."""
+    from ganzoo.registry import get_registry
+
+    name = config["architecture"]
+    registry = get_registry()
+    if name not in registry:
+        plugin = config.get("architecture_plugin") or {}
+        dist = plugin.get("distribution")
+        how = (
+            f"`pip install {dist}`"
+            + (f" (version {plugin['version']} saved it)" if plugin.get("version") else "")
+            if dist
+            else f"install the plugin that provides it ({plugin.get('name') or 'unknown plugin'})"
+        )
+        raise PluginError(
+            f"{where} needs architecture {name!r}, which no installed plugin registers: {how}, "
+            "then load it again (`ganzoo plugins` shows what is installed)"
+        )
+    return registry.get(name, "architecture").spec  # type: ignore[return-value]
+
+
+def build_from_config(config: dict[str, Any], where: str) -> GANModel:
+    from ganzoo.api import build_architecture
+
+    spec = architecture_spec(config, where)
+    return build_architecture(spec, data=config["dataset"], **(config.get("config") or {}))
+
+
+def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANModel:
+    from ganzoo.weights import load_module, read_tensors
+
+    files: dict[str, str] = config["files"]
+    gen = folder / files["generator"]
+    if not gen.is_file():
+        raise WeightsError(f"{folder} has no generator weights: {files['generator']} is missing")
+    load_module(model.generator, read_tensors(gen), str(gen))
+    if "discriminator" in files:
+        disc = folder / files["discriminator"]
+        if not disc.is_file():
+            raise WeightsError(f"{folder} lists {files['discriminator']} but the file is missing")
+        if model.discriminator is None:
+            raise WeightsError(
+                f"{disc} holds discriminator weights but the model has no discriminator"
+            )
+        load_module(model.discriminator, read_tensors(disc), str(disc))
+    return model.eval()
+
+
+def load_local_dir(folder: str | Path) -> GANModel:
+    """Load a model folder (the layout above) or a ``ganzoo train`` run directory.
+
+    Weights load strictly: missing or unexpected keys and wrong shapes raise
+    :class:`~ganzoo.errors.WeightsError` naming them and the file. An architecture that no installed
+    plugin registers raises :class:`~ganzoo.errors.PluginError` naming the package to install.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WeightsError(f"model folder {folder} does not exist")
+    if (folder / "checkpoints").is_dir() and not is_model_folder(folder):
+        try:
+            from ganzoo.training.rundir import load_run_model
+        except ImportError as err:  # pragma: no cover - the training package is part of ganzoo
+            raise GanzooError(f"cannot read run directory {folder}: {err}") from None
+        return load_run_model(folder)
+    config = read_folder_config(folder)
+    return load_weights(build_from_config(config, str(folder)), config, folder)
+
+
+def is_model_folder(folder: Path) -> bool:
+    try:
+        return json.loads((folder / CONFIG_FILE).read_text()).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
