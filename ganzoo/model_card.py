@@ -34,6 +34,7 @@ def front_matter(
     if modality == "image":
         lines.append("pipeline_tag: unconditional-image-generation")
     if metrics:
+        task = "unconditional-image-generation" if modality == "image" else "other"
         lines.append("metrics:")
         lines += [f"- {_q(k)}" for k in metrics]
         lines += [
@@ -41,7 +42,7 @@ def front_matter(
             f"- name: {_q(repo_id or f'{arch}-{dataset}')}",
             "  results:",
             "  - task:",
-            "      type: unconditional-image-generation",
+            f"      type: {task}",
             "      name: Unconditional generation",
             "    dataset:",
             f"      name: {_q(dataset)}",

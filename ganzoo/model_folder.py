@@ -112,6 +112,9 @@ def read_folder_config(folder: Path) -> dict[str, Any]:
     if missing or "generator" not in (config.get("files") or {}):
         what = ", ".join(missing) if missing else "files.generator"
         raise WeightsError(f"{path} lacks {what}: the folder is incomplete; save or push it again")
+    for role, name in config["files"].items():
+        if not isinstance(name, str) or name.startswith(("/", "\\")) or ".." in Path(name).parts:
+            raise WeightsError(f"{path}: files.{role} must be a file name inside the folder")
     return config
 
 
@@ -185,6 +188,7 @@ def load_local_dir(folder: str | Path) -> GANModel:
 
 
 def is_model_folder(folder: Path) -> bool:
+    """Whether ``folder`` has a ganzoo ``config.json`` (as opposed to a run directory's)."""
     try:
         return json.loads((folder / CONFIG_FILE).read_text()).get("format") == FORMAT
     except (OSError, ValueError, AttributeError):

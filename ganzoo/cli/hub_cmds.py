@@ -49,9 +49,10 @@ def pull_command(
     n_g = sum(p.numel() for p in model.generator.parameters())
     n_d = sum(p.numel() for p in model.discriminator.parameters()) if model.discriminator else 0
     plugin = config.get("architecture_plugin") or {}
+    shape = "x".join(str(s) for s in model.data.shape)
     rows = [
         ["architecture", f"{config['architecture']} ({plugin.get('distribution') or '?'})"],
-        ["dataset", f"{model.data.name} {'x'.join(str(s) for s in model.data.shape)}"],
+        ["dataset", f"{model.data.name} ({model.data.modality}, {shape})"],
         ["config", ", ".join(f"{k}={v}" for k, v in (config.get("config") or {}).items())],
         ["parameters", f"G {n_g:,}" + (f", D {n_d:,}" if model.discriminator else "")],
         ["metrics", ", ".join(f"{k}={v:.4g}" for k, v in (config.get("metrics") or {}).items())],
