@@ -187,6 +187,22 @@ def _staged_model(source: GANModel | str | Path) -> tuple[GANModel, dict[str, An
     )
 
 
+def _keep_pinned_bytes(model: GANModel, folder: Path) -> None:
+    """For a registered pretrained model, stage its pinned (bundled) weight files byte for byte.
+
+    Re-saving the loaded fp32 model would upload other bytes than the sha256 the registry pins.
+    """
+    import shutil
+
+    spec = model.pretrained
+    if spec is None:
+        return
+    for wf in spec.weights:
+        src = _bundled_path(wf)
+        if src is not None and wf.role in WEIGHT_FILES:
+            shutil.copyfile(src, folder / WEIGHT_FILES[wf.role])
+
+
 def push(
     source: GANModel | str | Path,
     repo_id: str,
@@ -214,6 +230,7 @@ def push(
     api = HfApi(token=token)
     with tempfile.TemporaryDirectory(prefix="ganzoo-push-") as tmp:
         save_pretrained(model, tmp, metrics=metrics, reproduce=reproduce, repo_id=repo_id)
+        _keep_pinned_bytes(model, Path(tmp))
         with hub_errors(repo_id, revision):
             api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
             if revision and revision != "main":
@@ -291,5 +308,7 @@ def load_pretrained(spec: ModelSpec, revision: str | None = None) -> GANModel:
         )
         verify_weight_file(path, wf, spec.name)
         load_module(targets[role], read_tensors(path), str(path))
+    if "discriminator" not in roles:
+        model.discriminator = None  # never hand out an untrained D as part of a pretrained model
     model.pretrained = spec
     return model.eval()

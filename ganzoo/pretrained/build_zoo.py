@@ -1,0 +1,152 @@
+"""Train, export, evaluate and pin the built-in pretrained models.
+
+    python -m ganzoo.pretrained.build_zoo [NAME ...] [--runs-dir runs/zoo] [--data-root DIR]
+
+For each recipe ``recipes/NAME.yaml`` (a plain ``ganzoo train`` config): train it (or resume an
+unfinished run), export the generator (the EMA one when the recipe keeps an EMA) as fp16
+safetensors into ``weights/`` when fp16 changes no sample by more than 1/255 (else fp32), evaluate
+it with the pinned protocol of :mod:`ganzoo.metrics`, save its sample grid under
+``docs/img/models/``, and record sha256, size, metrics and the run's wall time and hardware in
+``zoo.json``, which the built-in plugin registers. The Hub copy (repo ``ganzoo/NAME``) is pushed
+with ``ganzoo push NAME --repo ganzoo/NAME``; the sha256 pins both copies to the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+RECIPES = HERE / "recipes"
+WEIGHTS = HERE / "weights"
+ZOO = HERE / "zoo.json"
+DOCS_IMG = HERE.parents[1] / "docs" / "img" / "models"
+HUB_OWNER = "ganzoo"
+KEY_METRIC = {"image": "mnist_score", "points": "modes"}
+
+
+def recipe_names() -> list[str]:
+    """Every recipe in ``recipes/``."""
+    return sorted(p.stem for p in RECIPES.glob("*.yaml"))
+
+
+def train(name: str, runs_dir: Path, data_root: str | None) -> Path:
+    """Train recipe ``name`` into ``runs_dir/name`` (resuming an unfinished run); return the run dir."""
+    from ganzoo.training.config import load_config_file, make_train_config
+    from ganzoo.training.loop import Trainer
+    from ganzoo.training.callbacks import MetricsLogger, PlainLog
+
+    run_dir = runs_dir / name
+    info = run_dir / "run.json"
+    if info.is_file() and json.loads(info.read_text())["status"] == "finished":
+        return run_dir
+    base = load_config_file(RECIPES / f"{name}.yaml")
+    if data_root:
+        base["data_options"] = {**base.get("data_options", {}), "root": data_root}
+    config = make_train_config(base, out=str(run_dir), diagnostics=[])
+    resume = (run_dir / "checkpoints").is_dir()
+    trainer = Trainer.create(config, resume=resume)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trainer.callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), PlainLog(every=5)]
+    trainer.run()
+    return run_dir
+
+
+def export(name: str, run_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """Write the generator's weights (fp16 when lossless to the eye) to ``weights/``."""
+    from ganzoo.training.rundir import load_run_model
+    from ganzoo.weights import save_module
+
+    model = load_run_model(run_dir)
+    ref = model.sample(64, seed=0)
+    half = model.generator.half().float()  # round-trip the weights through fp16
+    diff = float((half.sample(64, seed=0) - ref).abs().max())
+    model = load_run_model(run_dir)
+    dtype = "float16" if diff <= 2 / 255 else "float32"  # [-1, 1] spans 255 grey levels over 2
+    if dtype == "float16":
+        model.generator.half()
+    path = WEIGHTS / f"{name}.generator.safetensors"
+    save_module(model.generator, path)  # no extra metadata: safetensors orders it randomly
+    return path, {"dtype": dtype, "fp16_max_abs_diff": round(diff, 5)}
+
+
+def evaluate(name: str, run_dir: Path, data_root: str | None) -> tuple[dict[str, float], dict[str, Any]]:
+    """Metrics of the run's model with the default protocol, plus the floors and the protocol."""
+    from ganzoo.metrics.evaluate import evaluate as run_eval
+    from ganzoo.training.rundir import load_run_model
+
+    model = load_run_model(run_dir)
+    result = run_eval(model, data_root=data_root)
+    return result.metrics, {"floors": result.floors, "protocol": result.protocol.model_dump(mode="json")}
+
+
+def record(name: str, run_dir: Path, weights: Path, export_info: dict[str, Any], metrics: dict[str, float],
+           evaluation: dict[str, Any]) -> dict[str, Any]:
+    """The zoo.json entry (a ModelSpec plus the evaluation details) of one model."""
+    from ganzoo.images import save_samples
+    from ganzoo.training.rundir import load_run_model, read_run_config
+    from ganzoo.weights import sha256_file
+
+    config = read_run_config(run_dir)
+    run = json.loads((run_dir / "run.json").read_text())
+    model = load_run_model(run_dir)
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    save_samples(model.sample(64, seed=0), DOCS_IMG / f"{name}.png")
+    modality = model.data.modality
+    return {
+        "name": name,
+        "summary": f"{config.architecture} trained on {config.data} ({run['step']} steps).",
+        "architecture": config.architecture,
+        "config": config.architecture_options,
+        "dataset": config.data,
+        "weights": [{
+            "role": "generator",
+            "repo_id": f"{HUB_OWNER}/{name}",
+            "revision": "main",
+            "filename": "generator.safetensors",
+            "sha256": sha256_file(weights),
+            "size": weights.stat().st_size,
+            "bundled": str(weights.relative_to(HERE.parent)),
+        }],
+        "metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "key_metric": KEY_METRIC[modality],
+        "reproduce": f"ganzoo train ganzoo/pretrained/recipes/{name}.yaml --out runs/zoo/{name}",
+        "training": {
+            "steps": run["step"], "wall_seconds": run["wall_seconds"],
+            "images_per_second": run["images_per_second"], "hardware": run["hardware"],
+            "device": run["device"], "torch": run["torch"], "batch_size": config.batch_size,
+            "loss": config.loss, "ema": config.ema, **export_info,
+            "floors": {k: round(v, 4) for k, v in evaluation["floors"].items()},
+            "protocol": evaluation["protocol"],
+        },
+        "tags": ["pretrained", config.architecture, config.data or ""],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Train, export, evaluate and pin the pretrained zoo.")
+    parser.add_argument("names", nargs="*", help="recipes to build (default: all)")
+    parser.add_argument("--runs-dir", type=Path, default=Path("runs/zoo"))
+    parser.add_argument("--data-root", default=None)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(torch.get_num_threads())
+    zoo = json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
+    entries = {m["name"]: m for m in zoo["models"]}
+    for name in args.names or recipe_names():
+        if not (RECIPES / f"{name}.yaml").is_file():
+            raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
+        run_dir = train(name, args.runs_dir, args.data_root)
+        weights, export_info = export(name, run_dir)
+        metrics, evaluation = evaluate(name, run_dir, args.data_root)
+        entries[name] = record(name, run_dir, weights, export_info, metrics, evaluation)
+        zoo["models"] = [entries[k] for k in sorted(entries)]
+        ZOO.write_text(json.dumps(zoo, indent=1) + "\n")
+        print(f"{name}: {json.dumps(entries[name]['metrics'])}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
