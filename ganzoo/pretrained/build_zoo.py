@@ -25,8 +25,9 @@ RECIPES = HERE / "recipes"
 WEIGHTS = HERE / "weights"
 ZOO = HERE / "zoo.json"
 DOCS_IMG = HERE.parents[1] / "docs" / "img" / "models"
+DOCS_MODELS = HERE.parents[1] / "docs" / "models.md"
 HUB_OWNER = "ganzoo"
-KEY_METRIC = {"image": "mnist_score", "points": "modes"}
+KEY_METRIC = {"image": "score", "points": "modes"}
 
 
 def recipe_names() -> list[str]:
@@ -36,9 +37,9 @@ def recipe_names() -> list[str]:
 
 def train(name: str, runs_dir: Path, data_root: str | None) -> Path:
     """Train recipe ``name`` into ``runs_dir/name`` (resuming an unfinished run); return the run dir."""
+    from ganzoo.training.callbacks import MetricsLogger, PlainLog
     from ganzoo.training.config import load_config_file, make_train_config
     from ganzoo.training.loop import Trainer
-    from ganzoo.training.callbacks import MetricsLogger, PlainLog
 
     run_dir = runs_dir / name
     info = run_dir / "run.json"
@@ -74,18 +75,29 @@ def export(name: str, run_dir: Path) -> tuple[Path, dict[str, Any]]:
     return path, {"dtype": dtype, "fp16_max_abs_diff": round(diff, 5)}
 
 
-def evaluate(name: str, run_dir: Path, data_root: str | None) -> tuple[dict[str, float], dict[str, Any]]:
+def evaluate(
+    name: str, run_dir: Path, data_root: str | None
+) -> tuple[dict[str, float], dict[str, Any]]:
     """Metrics of the run's model with the default protocol, plus the floors and the protocol."""
     from ganzoo.metrics.evaluate import evaluate as run_eval
     from ganzoo.training.rundir import load_run_model
 
     model = load_run_model(run_dir)
     result = run_eval(model, data_root=data_root)
-    return result.metrics, {"floors": result.floors, "protocol": result.protocol.model_dump(mode="json")}
+    return result.metrics, {
+        "floors": result.floors,
+        "protocol": result.protocol.model_dump(mode="json"),
+    }
 
 
-def record(name: str, run_dir: Path, weights: Path, export_info: dict[str, Any], metrics: dict[str, float],
-           evaluation: dict[str, Any]) -> dict[str, Any]:
+def record(
+    name: str,
+    run_dir: Path,
+    weights: Path,
+    export_info: dict[str, Any],
+    metrics: dict[str, float],
+    evaluation: dict[str, Any],
+) -> dict[str, Any]:
     """The zoo.json entry (a ModelSpec plus the evaluation details) of one model."""
     from ganzoo.images import save_samples
     from ganzoo.training.rundir import load_run_model, read_run_config
@@ -103,23 +115,31 @@ def record(name: str, run_dir: Path, weights: Path, export_info: dict[str, Any],
         "architecture": config.architecture,
         "config": config.architecture_options,
         "dataset": config.data,
-        "weights": [{
-            "role": "generator",
-            "repo_id": f"{HUB_OWNER}/{name}",
-            "revision": "main",
-            "filename": "generator.safetensors",
-            "sha256": sha256_file(weights),
-            "size": weights.stat().st_size,
-            "bundled": str(weights.relative_to(HERE.parent)),
-        }],
+        "weights": [
+            {
+                "role": "generator",
+                "repo_id": f"{HUB_OWNER}/{name}",
+                "revision": "main",
+                "filename": "generator.safetensors",
+                "sha256": sha256_file(weights),
+                "size": weights.stat().st_size,
+                "bundled": str(weights.relative_to(HERE.parent)),
+            }
+        ],
         "metrics": {k: round(v, 4) for k, v in metrics.items()},
         "key_metric": KEY_METRIC[modality],
         "reproduce": f"ganzoo train ganzoo/pretrained/recipes/{name}.yaml --out runs/zoo/{name}",
         "training": {
-            "steps": run["step"], "wall_seconds": run["wall_seconds"],
-            "images_per_second": run["images_per_second"], "hardware": run["hardware"],
-            "device": run["device"], "torch": run["torch"], "batch_size": config.batch_size,
-            "loss": config.loss, "ema": config.ema, **export_info,
+            "steps": run["step"],
+            "wall_seconds": run["wall_seconds"],
+            "images_per_second": run["images_per_second"],
+            "hardware": run["hardware"],
+            "device": run["device"],
+            "torch": run["torch"],
+            "batch_size": config.batch_size,
+            "loss": config.loss,
+            "ema": config.ema,
+            **export_info,
             "floors": {k: round(v, 4) for k, v in evaluation["floors"].items()},
             "protocol": evaluation["protocol"],
         },
@@ -127,8 +147,72 @@ def record(name: str, run_dir: Path, weights: Path, export_info: dict[str, Any],
     }
 
 
+def models_doc(zoo: dict[str, Any]) -> str:
+    """The report cards of ``docs/models.md``, rendered from ``zoo.json``."""
+    lines = [
+        "# Pretrained models",
+        "",
+        "Every entry below is a registry entry (`ganzoo list models`), trained by the committed recipe",
+        "shown with it, evaluated with the pinned protocol of [evaluation](evaluation.md), and pinned by",
+        "sha256. The generator weights ship inside the package, so `ganzoo.load(NAME)` and",
+        "`ganzoo sample NAME` work offline; without the bundled file they come from the Hub repo",
+        "`ganzoo/NAME` through the Hugging Face cache. This page is generated by",
+        "`python -m ganzoo.pretrained.build_zoo` from `ganzoo/pretrained/zoo.json`.",
+        "",
+        "```python",
+        "import ganzoo",
+        'model = ganzoo.load("dcgan-mnist")',
+        "grid = model.sample(64, seed=0)",
+        "```",
+        "",
+        "| model | architecture | data | FID (floor) | MNIST score (floor) | modes | KL to uniform | steps | wall | img/s |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in zoo["models"]:
+        met, tr = m["metrics"], m["training"]
+        fl = tr.get("floors", {})
+
+        def cell(key: str, digits: int = 3, metrics: dict = met, floors: dict = fl) -> str:
+            if key not in metrics:
+                return "-"
+            out = f"{metrics[key]:.{digits}f}"
+            return out + (f" ({floors[key]:.{digits}f})" if key in floors else "")
+
+        lines.append(
+            f"| [{m['name']}](#{m['name']}) | {m['architecture']} | {m['dataset']} | {cell('fid', 2)} | "
+            f"{cell('score', 2)} | {cell('modes', 0)} | {cell('kl', 3)} | {tr['steps']} | "
+            f"{tr['wall_seconds'] / 60:.1f} min | {tr['images_per_second']:.0f} |"
+        )
+    for m in zoo["models"]:
+        tr = m["training"]
+        wf = m["weights"][0]
+        lines += [
+            "",
+            f"## {m['name']}",
+            "",
+            f"![{m['name']} samples](img/models/{m['name']}.png)",
+            "",
+            f"- Architecture `{m['architecture']}` with options `{json.dumps(m['config'])}` on `{m['dataset']}`, "
+            f"loss `{tr['loss']}`, batch {tr['batch_size']}, {tr['steps']} generator steps.",
+            f"- Trained in {tr['wall_seconds']:.0f} s ({tr['images_per_second']:.0f} img/s) on {tr['hardware']} "
+            f"({tr['device']}, torch {tr['torch']}).",
+            f"- Metrics (n={tr['protocol']['n']}, seed {tr['protocol']['seed']}, reference "
+            f"{tr['protocol']['reference_split']}): "
+            + ", ".join(f"{k} {v}" for k, v in m["metrics"].items())
+            + ". Real-vs-real floors: "
+            + ", ".join(f"{k} {v}" for k, v in tr.get("floors", {}).items())
+            + ".",
+            f"- Weights: `{wf['filename']}` ({tr['dtype']}, {wf['size'] / 1e6:.2f} MB, largest sample change "
+            f"from fp16 {tr['fp16_max_abs_diff']}), sha256 `{wf['sha256']}`, Hub `{wf['repo_id']}`.",
+            f"- Reproduce: `{m['reproduce']}`",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Train, export, evaluate and pin the pretrained zoo.")
+    parser = argparse.ArgumentParser(
+        description="Train, export, evaluate and pin the pretrained zoo."
+    )
     parser.add_argument("names", nargs="*", help="recipes to build (default: all)")
     parser.add_argument("--runs-dir", type=Path, default=Path("runs/zoo"))
     parser.add_argument("--data-root", default=None)
@@ -145,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
         entries[name] = record(name, run_dir, weights, export_info, metrics, evaluation)
         zoo["models"] = [entries[k] for k in sorted(entries)]
         ZOO.write_text(json.dumps(zoo, indent=1) + "\n")
+        DOCS_MODELS.write_text(models_doc(zoo))
         print(f"{name}: {json.dumps(entries[name]['metrics'])}", flush=True)
 
 
