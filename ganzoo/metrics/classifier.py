@@ -1,0 +1,138 @@
+"""The MNIST classifier behind the label-based metrics (modes, KL, MNIST score, classifier-FID).
+
+A compact CNN, trained by :mod:`ganzoo.metrics.train_classifier` and shipped in
+``ganzoo/metrics/weights/mnist_classifier.safetensors``. Its sha256 is pinned in
+:data:`CLASSIFIER_SHA256` and checked on every load, so every number computed with it names the
+exact feature extractor it came from.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.errors import DataError, WeightsError
+from ganzoo.weights import load_module, read_tensors, sha256_file
+
+WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "mnist_classifier.safetensors"
+CLASSIFIER_SHA256 = "9e61dd054b16ceba97fe6c39e1c11e4ceb5d5fdc4462faf07affed45b6cc531b"
+FEATURE_DIM = 128
+
+
+def _conv(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
+
+
+class MNISTClassifier(nn.Module):
+    """conv32 - pool - conv64 - conv64 - pool - conv128 - pool - FC128 (BN, dropout) - FC10.
+
+    Input: ``(N, 1, 28, 28)`` floats in [-1, 1] (the range of ganzoo samples and data batches).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            _conv(1, 32),
+            nn.MaxPool2d(2),  # 14
+            _conv(32, 64),
+            _conv(64, 64),
+            nn.MaxPool2d(2),  # 7
+            _conv(64, 128),
+            nn.MaxPool2d(2),  # 3
+            nn.Flatten(),
+            nn.Linear(128 * 3 * 3, FEATURE_DIM, bias=False),
+            nn.BatchNorm1d(FEATURE_DIM),
+            nn.ReLU(inplace=True),
+        )
+        self.dropout = nn.Dropout(0.3)
+        self.head = nn.Linear(FEATURE_DIM, 10)
+
+    def features(self, x: Tensor) -> Tensor:
+        """The penultimate 128-d embedding (after BN and ReLU), ``(N, 128)``."""
+        return self.body(x)
+
+    def logits(self, x: Tensor) -> Tensor:
+        """Class logits ``(N, 10)``."""
+        return self.head(self.dropout(self.features(x)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.logits(x)
+
+
+def check_images(x: Tensor, channels: tuple[int, ...] = (1,)) -> None:
+    """Raise :class:`DataError` unless ``x`` is ``(N, C, 28, 28)`` with C in ``channels``."""
+    if x.dim() != 4 or x.shape[-2:] != (28, 28) or x.shape[1] not in channels:
+        want = " or ".join(f"(N, {c}, 28, 28)" for c in channels)
+        raise DataError(
+            f"the MNIST classifier needs images shaped {want} in [-1, 1]; got {tuple(x.shape)}. "
+            "Classifier metrics (fid, score, modes, kl) fit only MNIST-like samples; use "
+            "prd/dc/ndb for other data, or mixture metrics for 2-D points"
+        )
+
+
+@lru_cache(maxsize=4)
+def _load(device: str, path: str, expected: str) -> MNISTClassifier:
+    file = Path(path)
+    if not file.is_file():
+        raise WeightsError(f"classifier weights {file} do not exist; reinstall ganzoo")
+    actual = sha256_file(file)
+    if actual != expected:
+        raise WeightsError(
+            f"classifier weights {file} have sha256 {actual}, expected {expected}; "
+            "the file is corrupt or was replaced: reinstall ganzoo or retrain with "
+            "`python -m ganzoo.metrics.train_classifier` and update CLASSIFIER_SHA256"
+        )
+    model = MNISTClassifier()
+    load_module(model, read_tensors(file), str(file))
+    model.requires_grad_(False)
+    return model.to(device).eval()
+
+
+def load_classifier(
+    device: torch.device | str | None = None,
+    path: Path | None = None,
+    sha256: str | None = None,
+) -> MNISTClassifier:
+    """The shipped classifier in eval mode, sha256-verified, cached per process and device.
+
+    ``path``/``sha256`` override the shipped file and its pinned hash (tests, retraining).
+    Raises :class:`WeightsError` naming the file and both hashes when the file does not match.
+    """
+    dev = str(torch.device(device)) if device is not None else "cpu"
+    return _load(dev, str(path or WEIGHTS_PATH), sha256 or CLASSIFIER_SHA256)
+
+
+@torch.no_grad()
+def classify(
+    x: Tensor, batch_size: int = 1000, device: torch.device | str | None = None
+) -> tuple[Tensor, Tensor]:
+    """Features ``(N, 128)`` and class probabilities ``(N, 10)`` of 1-channel images in [-1, 1].
+
+    ``x`` may be uint8 (0..255; scaled to [-1, 1]) or float. Computed on ``device`` (default: the
+    device of ``x``) in batches, returned on the CPU as float64.
+    """
+    check_images(x)
+    dev = torch.device(device) if device is not None else x.device
+    model = load_classifier(dev)
+    feats, probs = [], []
+    for i in range(0, x.shape[0], batch_size):
+        b = x[i : i + batch_size].to(dev)
+        b = b.float().div(127.5).sub(1.0) if b.dtype == torch.uint8 else b.float()
+        f = model.features(b)
+        feats.append(f.double().cpu())
+        probs.append(model.head(f).double().softmax(1).cpu())
+    return torch.cat(feats), torch.cat(probs)
+
+
+def stacked_labels(
+    x: Tensor, batch_size: int = 1000, device: torch.device | str | None = None
+) -> Tensor:
+    """Stacked MNIST labels in 0..999: each of the 3 channels classified, ``100*r + 10*g + b``."""
+    check_images(x, (3,))
+    digits = [classify(x[:, c : c + 1], batch_size, device)[1].argmax(1) for c in range(3)]
+    return digits[0] * 100 + digits[1] * 10 + digits[2]
