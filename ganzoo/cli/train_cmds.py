@@ -130,23 +130,30 @@ def train_command(
 def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Build the trainer with the standard callbacks and run it; prints where the results are."""
     from ganzoo.training.callbacks import MetricsLogger, PlainLog, ProgressDisplay
-    from ganzoo.training.loop import Trainer
+    from ganzoo.training.distributed import close_trainer, create_trainer, is_main_process
     from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
 
-    trainer = Trainer.create(config, resume=resume)
-    trainer.run_dir.mkdir(parents=True, exist_ok=True)
-    callbacks = [MetricsLogger(trainer.run_dir / "metrics.jsonl")]
-    diags = build_diagnostics(config.diagnostics)
-    if diags:
-        callbacks.append(DiagnosticsCallback(diags, config.diagnostics_policy))
-    if not quiet:
-        callbacks.append(ProgressDisplay() if sys.stderr.isatty() else PlainLog(every=10))
-    trainer.callbacks.extend(callbacks)
-    summary = trainer.run()
-    typer.echo(
-        f"{summary['status']}: {summary['step']} steps in {summary['wall_seconds']:.1f} s "
-        f"({summary['images_per_second']} img/s) -> {trainer.run_dir}"
-    )
+    # a Trainer, or under `torchrun --nproc_per_node=N` (N > 1) this rank's DistributedTrainer
+    trainer = create_trainer(config, resume=resume)
+    main = is_main_process(trainer)  # rank 0 alone writes files and shows progress
+    try:
+        if main:
+            trainer.run_dir.mkdir(parents=True, exist_ok=True)
+            callbacks = [MetricsLogger(trainer.run_dir / "metrics.jsonl")]
+            diags = build_diagnostics(config.diagnostics)
+            if diags:
+                callbacks.append(DiagnosticsCallback(diags, config.diagnostics_policy))
+            if not quiet:
+                callbacks.append(ProgressDisplay() if sys.stderr.isatty() else PlainLog(every=10))
+            trainer.callbacks.extend(callbacks)
+        summary = trainer.run()
+    finally:
+        close_trainer(trainer)
+    if main:
+        typer.echo(
+            f"{summary['status']}: {summary['step']} steps in {summary['wall_seconds']:.1f} s "
+            f"({summary['images_per_second']} img/s) -> {trainer.run_dir}"
+        )
     return summary
 
 

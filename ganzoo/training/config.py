@@ -55,6 +55,9 @@ class TrainConfig(BaseModel):
     channels_last: bool = False
     compile: bool = False
     amp: Literal["none", "bf16"] = "none"
+    sync_batchnorm: bool = Field(
+        False, description="Multi-process runs: SyncBatchNorm (CUDA only) instead of per-rank BN."
+    )
 
     @model_validator(mode="after")
     def _length(self) -> TrainConfig:

@@ -178,6 +178,12 @@ class Trainer:
         state = load_checkpoint(ckpt, self._modules(), {"g": self.opt_g, "d": self.opt_d})
         self.step = int(state["step"])
         self.batches_consumed = int(state["batches_consumed"])
+        if "global_batch" in state:  # written by a multi-process run: map its data position
+            from ganzoo.training.distributed import map_position
+
+            self.batches_consumed, _ = map_position(
+                self.batches_consumed, int(state["global_batch"]), self.batch_size, len(self.data)
+            )
         self.emit({"event": "resume", "step": self.step, "message": f"resumed from {ckpt}"})
 
     # ----------------------------------------------------------------- data and latents
@@ -197,6 +203,10 @@ class Trainer:
             x = x.contiguous(memory_format=torch.channels_last)
         return x, y
 
+    def _latents(self) -> Tensor:
+        """This step's latents (a hook: a distributed run takes its slice of the global batch's)."""
+        return self.G.sample_latent(self.batch_size, device=self.device)
+
     def _fake_labels(self) -> Tensor | None:
         if self.G.num_classes is None:
             return None
@@ -211,7 +221,7 @@ class Trainer:
     def _d_step(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         x_real, y_real = self._real_batch()
         self._last_real = (x_real, y_real)
-        z = self.G.sample_latent(self.batch_size, device=self.device)
+        z = self._latents()
         y_fake = self._fake_labels()
         with torch.no_grad(), self._autocast():
             fake = self._g_forward(z, y_fake)
@@ -240,7 +250,7 @@ class Trainer:
         )
 
     def _g_step(self) -> tuple[Tensor, Tensor, Tensor | None]:
-        z = self.G.sample_latent(self.batch_size, device=self.device)
+        z = self._latents()
         y_fake = self._fake_labels()
         self.D.requires_grad_(False)
         try:
@@ -368,6 +378,10 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_samples(self, self.step, samples)
 
+    def _checkpoint_state(self) -> dict[str, Any]:
+        """The JSON state a checkpoint keeps besides weights, optimizers and RNG."""
+        return {"batches_consumed": self.batches_consumed}
+
     def checkpoint(self) -> Path:
         """Save a checkpoint of the current state."""
         path = save_checkpoint(
@@ -375,7 +389,7 @@ class Trainer:
             self.step,
             self._modules(),
             {"g": self.opt_g, "d": self.opt_d},
-            {"batches_consumed": self.batches_consumed},
+            self._checkpoint_state(),
             keep=self.config.keep_checkpoints,
         )
         for cb in self.callbacks:
@@ -391,6 +405,10 @@ class Trainer:
     def request_stop(self, reason: str) -> None:
         """Ask the loop to stop after the current step (diagnostics with the ``stop`` policy)."""
         self._stop_reason = reason
+
+    def _stop_requested(self) -> bool:
+        """Whether the loop should stop (a hook: a distributed run agrees on it across ranks)."""
+        return self._stop_reason is not None
 
     # ----------------------------------------------------------------- the run
     def _write_run_files(self) -> None:
@@ -428,7 +446,7 @@ class Trainer:
         images = last_images = 0
         status = "failed"
         try:
-            while self.step < self.total_steps and self._stop_reason is None:
+            while self.step < self.total_steps and not self._stop_requested():
                 self.train_step()
                 images += self.batch_size * self.n_critic
                 s = self.step
@@ -467,6 +485,10 @@ class Trainer:
             self.status = status
             for cb in self.callbacks:
                 cb.on_end(self, status)
+        return self._run_summary()
+
+    def _run_summary(self) -> dict[str, Any]:
+        """The summary ``run.json`` holds (a hook: ranks other than 0 write no files)."""
         return json.loads((self.run_dir / "run.json").read_text())
 
 
