@@ -23,7 +23,7 @@ from ganzoo.metrics.fid import fid_from_features
 from ganzoo.metrics.manifold import density_coverage, precision_recall
 from ganzoo.metrics.mixture import mixture_metrics
 from ganzoo.metrics.modes import mode_metrics
-from ganzoo.metrics.ndb import ndb
+from ganzoo.metrics.ndb import kmeans, ndb
 from ganzoo.metrics.score import classifier_score
 
 ALL_METRICS = ("fid", "score", "modes", "prd", "dc", "ndb", "mixture")
@@ -89,6 +89,12 @@ class _Set:
     def get(self, what: str) -> Tensor:
         self._classify()
         return self._cache[what]
+
+    def ndb_centres(self) -> Tensor:
+        """K-means bins of this (reference) set, computed once."""
+        if "ndb_centres" not in self._cache:
+            self._cache["ndb_centres"] = kmeans(self.x.flatten(1), NDB_BINS, seed=0)
+        return self._cache["ndb_centres"]
 
     def embedding(self, image: bool) -> Tensor:
         """Classifier features for MNIST-like images, the raw values otherwise."""
@@ -188,6 +194,7 @@ def _mixture_geometry(name: str) -> tuple[Tensor, float]:
 def _compute(names: list[str], gen: _Set, ref: _Set, spec: Any) -> dict[str, float]:
     image = spec.name in CLASSIFIER_DATA
     out: dict[str, float] = {}
+    n = gen.x.shape[0]  # prd and dc compare sets of equal size, as both papers do
     for m in names:
         if m == "fid":
             out["fid"] = fid_from_features(gen.get("features"), ref.get("features"))
@@ -197,11 +204,11 @@ def _compute(names: list[str], gen: _Set, ref: _Set, spec: Any) -> dict[str, flo
             classes = 1000 if gen.stacked else 10
             out.update(mode_metrics(gen.get("labels"), classes))
         elif m == "prd":
-            out.update(precision_recall(ref.embedding(image), gen.embedding(image), PRD_K))
+            out.update(precision_recall(ref.embedding(image)[:n], gen.embedding(image), PRD_K))
         elif m == "dc":
-            out.update(density_coverage(ref.embedding(image), gen.embedding(image), DC_K))
+            out.update(density_coverage(ref.embedding(image)[:n], gen.embedding(image), DC_K))
         elif m == "ndb":
-            out.update(ndb(ref.x, gen.x, NDB_BINS, NDB_ALPHA))
+            out.update(ndb(ref.x, gen.x, NDB_BINS, NDB_ALPHA, centres=ref.ndb_centres()))
         elif m == "mixture":
             modes, sigma = _mixture_geometry(spec.name)
             out.update(mixture_metrics(gen.x.flatten(1), modes, sigma))
@@ -283,6 +290,8 @@ def evaluate(
         params["prd_k"] = PRD_K
     if "dc" in names:
         params["dc_k"] = DC_K
+    if {"prd", "dc"} & set(names):
+        params["prd_dc_reference"] = f"first {min(n, n_ref)} reference samples (equal sizes)"
     if "ndb" in names:
         params.update(ndb_bins=NDB_BINS, ndb_alpha=NDB_ALPHA, ndb_space="raw values")
     if "mixture" in names:

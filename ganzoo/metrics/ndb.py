@@ -47,12 +47,17 @@ def assign_bins(x: Tensor, centres: Tensor, chunk: int = 4096) -> Tensor:
 
 
 def ndb(
-    real: Tensor, fake: Tensor, bins: int = 100, alpha: float = 0.05, seed: int = 0
+    real: Tensor,
+    fake: Tensor,
+    bins: int = 100,
+    alpha: float = 0.05,
+    seed: int = 0,
+    centres: Tensor | None = None,
 ) -> dict[str, float]:
     """``{"ndb": flagged bins, "ndb_fraction": flagged / K}`` for samples ``(N, ...)``.
 
     Samples are flattened (the paper bins raw pixels). Both sets need at least ``2 * bins``
-    samples, else :class:`ConfigError`.
+    samples, else :class:`ConfigError`. ``centres`` reuses bins from :func:`kmeans` on ``real``.
     """
     real, fake = real.flatten(1).float(), fake.flatten(1).float()
     if real.shape[1] != fake.shape[1]:
@@ -65,7 +70,8 @@ def ndb(
                 f"NDB with K={bins} bins needs at least 2*K = {2 * bins} {what} samples; "
                 f"got {x.shape[0]} (raise -n or lower the bin count)"
             )
-    centres = kmeans(real, bins, seed=seed)
+    if centres is None:
+        centres = kmeans(real, bins, seed=seed)
     n1, n2 = real.shape[0], fake.shape[0]
     c1 = torch.bincount(assign_bins(real, centres), minlength=bins).double()
     c2 = torch.bincount(assign_bins(fake, centres), minlength=bins).double()
