@@ -1,7 +1,109 @@
-"""Specs of the built-in diagnostics entries. Imported by the built-in plugin; must not import torch."""
+"""Specs of the built-in diagnostics entries. Imported by the built-in plugin; must not import torch.
+
+Thresholds, their sources and the benchmark that measures each detector: docs/diagnostics.md.
+"""
 
 from __future__ import annotations
 
-from ganzoo.specs import Spec
+from ganzoo.specs import DiagnosticSpec, Spec
 
-ENTRIES: list[Spec] = []
+_M = "ganzoo.diagnostics."
+_DEBOUNCE = {"cooldown": 5000, "clear_after": 3}
+
+ENTRIES: list[Spec] = [
+    DiagnosticSpec(
+        name="mode-collapse",
+        summary="Labelled mode coverage: modes hit and KL(class histogram || uniform) of samples.",
+        description="Labels each sample grid (the MNIST classifier for mnist/stacked-mnist, the "
+        "nearest mode within 3 sigma for ring-8/grid-25). Full collapse (critical): one batch "
+        "covers <= max(1, 10% of M) modes. Partial collapse (warning): over a window of >= 10*M "
+        "labelled samples a mode gets < 20% of its share, or KL > 0.1 (collapse to k of M gives "
+        "ln(M/k); ln(10/9) = 0.105).",
+        paper="Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
+        builder=_M + "mode_collapse:build",
+        config=_M + "mode_collapse:ModeCollapseConfig",
+        defaults={"share": 0.2, "full_fraction": 0.1, "kl": 0.1, "per_mode": 10, **_DEBOUNCE},
+        detects="mode-collapse",
+        enabled_by_default=True,
+        signals=("samples", "classifier labels / nearest mode"),
+        tags=("samples", "labelled"),
+    ),
+    DiagnosticSpec(
+        name="sample-diversity",
+        summary="Label-free collapse: sample spread, near-duplicates and coverage vs real data.",
+        description="On each sample grid against an equally large real batch (raw points or "
+        "pixels): diversity ratio (mean pairwise distance, fake / real), birthday-paradox "
+        "near-duplicates, and k=5 coverage. Full collapse (critical): ratio < 0.1 or > 50% "
+        "duplicates. Partial (warning): coverage < 0.8 (healthy ~0.97, Naeem 2020) or ratio < 0.5.",
+        paper="Arora & Zhang 2017 (birthday paradox); Naeem et al. 2020 (density and coverage)",
+        builder=_M + "diversity:build",
+        config=_M + "diversity:SampleDiversityConfig",
+        defaults={"full_ratio": 0.1, "coverage": 0.8, "k": 5, **_DEBOUNCE},
+        detects="mode-collapse",
+        enabled_by_default=True,
+        signals=("samples", "real batch"),
+        tags=("samples", "label-free"),
+    ),
+    DiagnosticSpec(
+        name="vanishing-gradient",
+        summary="G's gradient norm below 1% of its running median, or D(G(z)) < 0.01 under minimax.",
+        description="Per record: G's total and per-layer gradient norms against their running "
+        "median over 50 records (collapse below 1%: critical), and mean D(G(z)) < 0.01 under the "
+        "minimax loss (warning), each for 2 records in a row. Suggests the non-saturating loss.",
+        paper="Goodfellow et al. 2014; Arjovsky & Bottou 2017, Towards Principled Methods for "
+        "Training GANs",
+        builder=_M + "vanishing:build",
+        config=_M + "vanishing:VanishingGradientConfig",
+        defaults={"ratio": 0.01, "p_fake": 0.01, "window": 50, "patience": 2, **_DEBOUNCE},
+        detects="vanishing-gradient",
+        enabled_by_default=True,
+        signals=("grad_norm_g", "grad_norms_g", "p_fake", "loss_name"),
+        tags=("records",),
+    ),
+    DiagnosticSpec(
+        name="exploding-gradient",
+        summary="Non-finite gradient norms, or norms above 100 and 10x their running median.",
+        description="Per record, for G and D: a non-finite norm is critical at once; a norm above "
+        "100 (ganhacks) and 10x its running median for 2 records is a warning, above 100x critical.",
+        paper="Chintala et al. 2016, ganhacks (How to Train a GAN)",
+        builder=_M + "exploding:build",
+        config=_M + "exploding:ExplodingGradientConfig",
+        defaults={"absolute": 100.0, "relative": 10.0, "patience": 2, **_DEBOUNCE},
+        detects="exploding-gradient",
+        enabled_by_default=True,
+        signals=("grad_norm_g", "grad_norm_d"),
+        tags=("records",),
+    ),
+    DiagnosticSpec(
+        name="d-overpowering",
+        summary="D wins outright: accuracy >= 0.9, ADA r_t >= 0.8, BCE D(G(z)) <= 0.1, sustained.",
+        description="Per record after 200 steps: D accuracy (threshold 0) >= 0.9 and ADA's "
+        "r_t = E[sign D(x_real)] >= 0.8 (ADA targets 0.6) and, for the BCE losses, mean D(G(z)) "
+        "<= 0.1 (healthy DCGAN: 0.2-0.4), for 5 records in a row (warning; critical after 15 "
+        "records or at accuracy >= 0.97).",
+        paper="Karras et al. 2020 (StyleGAN2-ADA, r_t); Chintala et al. 2016 (ganhacks)",
+        builder=_M + "imbalance:build",
+        config=_M + "imbalance:DOverpoweringConfig",
+        defaults={"accuracy": 0.9, "r_t": 0.8, "p_fake": 0.1, "patience": 5, **_DEBOUNCE},
+        detects="d-overpowering",
+        enabled_by_default=True,
+        signals=("d_accuracy", "r_t", "loss_d", "p_fake"),
+        tags=("records", "imbalance"),
+    ),
+    DiagnosticSpec(
+        name="oscillation",
+        summary="Non-convergence: D(G(z)) or G's loss cycles without damping (autocorrelation).",
+        description="Over the last 48 records, the linearly detrended series of D's mean score "
+        "on fakes and of G's loss: an autocorrelation trough below -0.4 followed by a peak above "
+        "+0.4, with the late half's amplitude >= half the early half's and >= 0.05, in two "
+        "analyses in a row (warning). Off by default.",
+        paper="Mescheder et al. 2018, Which Training Methods for GANs do actually Converge?",
+        builder=_M + "oscillation:build",
+        config=_M + "oscillation:OscillationConfig",
+        defaults={"window": 48, "acf": 0.4, "damping": 0.5, **_DEBOUNCE},
+        detects="oscillation",
+        enabled_by_default=False,
+        signals=("d_fake", "loss_g"),
+        tags=("records", "non-convergence"),
+    ),
+]

@@ -1,0 +1,82 @@
+"""``d-overpowering``: D wins outright and G stops getting a useful signal."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from pydantic import Field
+
+from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.events import Alarm, StepRecord
+from ganzoo.interfaces import Diagnostic
+
+BCE_LOSSES = {"minimax", "non-saturating"}
+
+
+class DOverpoweringConfig(DiagnosticConfig):
+    """Thresholds of the G/D imbalance detector."""
+
+    accuracy: float = Field(0.9, gt=0.5, le=1, description="D accuracy at threshold 0.")
+    r_t: float = Field(0.8, gt=0, le=1, description="ADA's E[sign D(x_real)] (ADA targets 0.6).")
+    p_fake: float = Field(0.1, gt=0, lt=1, description="Mean D(G(z)) below this (BCE losses).")
+    critical_accuracy: float = Field(0.97, gt=0.5, le=1, description="Critical at once above.")
+    patience: int = Field(5, ge=1, description="Records in a row the condition must hold.")
+    warmup_steps: int = Field(200, ge=0, description="Steps ignored at the start of training.")
+
+
+class DOverpowering(Diagnostic):
+    """Alarms when D's accuracy stays >= 0.9 with ADA's r_t >= 0.8 (and, for the BCE losses, mean
+    D(G(z)) <= 0.1) for ``patience`` records in a row."""
+
+    name: ClassVar[str] = "d-overpowering"
+
+    def __init__(self, config: DOverpoweringConfig | None = None) -> None:
+        self.config = config or DOverpoweringConfig()
+        self.streak = 0
+        self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
+
+    def on_step(self, record: StepRecord) -> list[Alarm]:
+        c = self.config
+        acc, rt = record.d_accuracy, record.r_t
+        hit = (
+            record.step > c.warmup_steps
+            and math.isfinite(acc)
+            and acc >= c.accuracy
+            and (not math.isfinite(rt) or rt >= c.r_t)
+        )
+        if hit and record.loss_name in BCE_LOSSES:
+            hit = math.isfinite(record.p_fake) and record.p_fake <= c.p_fake
+        self.streak = self.streak + 1 if hit else 0
+        severity = None
+        if self.streak >= c.patience:
+            severity = (
+                "critical"
+                if self.streak >= 3 * c.patience or acc >= c.critical_accuracy
+                else "warning"
+            )
+        if not self.debounce.update(record.step, severity):
+            return []
+        return [
+            make_alarm(
+                "d-overpowering",
+                record.step,
+                severity,  # type: ignore[arg-type]
+                f"D wins: accuracy {acc:.3f}, r_t {rt:.2f}, D loss {record.loss_d:.3g}, "
+                f"D(G(z)) {record.p_fake:.3g} for {self.streak} records",
+                "lower D's learning rate / add a penalty (R1, GP) / use fewer critic steps",
+                self.name,
+                {
+                    "d_accuracy": acc,
+                    "r_t": rt,
+                    "loss_d": record.loss_d,
+                    "p_fake": record.p_fake,
+                    "records": float(self.streak),
+                },
+            )
+        ]
+
+
+def build(config: DOverpoweringConfig | None = None) -> DOverpowering:
+    """Registry builder."""
+    return DOverpowering(config)

@@ -1,0 +1,120 @@
+"""``mode-collapse`` (labelled): the class histogram of generated samples (VEEGAN / PacGAN)."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import ClassVar
+
+import torch
+from pydantic import Field
+from torch import Tensor
+
+from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.diagnostics._samples import labelling
+from ganzoo.events import Alarm
+from ganzoo.interfaces import Diagnostic
+
+SUGGESTION = (
+    "pack D's inputs (PacGAN) or add minibatch features, lower G's learning rate, "
+    "or restart from an earlier checkpoint"
+)
+
+
+class ModeCollapseConfig(DiagnosticConfig):
+    """Thresholds of the labelled mode-collapse detector."""
+
+    share: float = Field(
+        0.2, gt=0, lt=1, description="A mode counts as covered with >= share * n/M samples."
+    )
+    full_fraction: float = Field(
+        0.1, gt=0, lt=1, description="Full collapse: covered <= max(1, full_fraction * M)."
+    )
+    kl: float = Field(0.1, gt=0, description="Partial collapse: KL(hist || uniform) above this.")
+    per_mode: int = Field(10, ge=1, description="Window holds >= per_mode * M labelled samples.")
+    min_samples: int = Field(50, ge=1, description="Fewer labelled samples: no verdict.")
+    max_window: int = Field(20, ge=1, description="At most this many sample batches in a window.")
+
+
+def histogram_stats(counts: Tensor, share: float) -> tuple[int, float]:
+    """``(modes covered, KL(hist || uniform))`` of ``counts`` (a mode is covered with at least
+    ``share`` of its uniform expectation)."""
+    n = float(counts.sum())
+    m = counts.numel()
+    covered = int((counts >= max(1.0, share * n / m)).sum())
+    p = counts.double() / max(n, 1.0)
+    nz = p > 0
+    kl = float((p[nz] * (p[nz] * m).log()).sum())
+    return covered, kl
+
+
+class ModeCollapse(Diagnostic):
+    """Counts the modes the generated samples hit: few modes in one batch is a full collapse
+    (critical); missing modes or KL(histogram || uniform) > 0.1 over a window is partial (warning)."""
+
+    name: ClassVar[str] = "mode-collapse"
+    wants_samples: ClassVar[bool] = True
+
+    def __init__(self, config: ModeCollapseConfig | None = None) -> None:
+        self.config = config or ModeCollapseConfig()
+        self.window: deque[Tensor] = deque(maxlen=self.config.max_window)
+        self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
+        self.method = ""
+
+    def check(self, step: int, labels: Tensor, num_modes: int, total: int) -> list[Alarm]:
+        """Judge one batch of mode ``labels`` (-1: in no mode) out of ``total`` samples."""
+        c = self.config
+        good = labels[labels >= 0].long().cpu()
+        if good.numel() < c.min_samples:
+            return []
+        counts = torch.bincount(good, minlength=num_modes)[:num_modes]
+        self.window.append(counts)
+        covered_now, _ = histogram_stats(counts, c.share)
+        acc = torch.zeros(num_modes, dtype=torch.long)
+        for h in reversed(self.window):
+            acc += h
+            if int(acc.sum()) >= c.per_mode * num_modes:
+                break
+        enough = int(acc.sum()) >= min(c.per_mode, 5) * num_modes
+        covered, kl = histogram_stats(acc, c.share)
+        few = max(1, math.floor(c.full_fraction * num_modes))
+        severity = None
+        if covered_now <= few:
+            severity, covered = "critical", covered_now
+        elif enough and (covered < num_modes or kl > c.kl):
+            severity = "warning"
+        if not self.debounce.update(step, severity):
+            return []
+        what = "full mode collapse" if severity == "critical" else "partial mode collapse"
+        return [
+            make_alarm(
+                "mode-collapse",
+                step,
+                severity,  # type: ignore[arg-type]
+                f"{what}: samples cover {covered} of {num_modes} modes, "
+                f"KL(hist || uniform) = {kl:.3f} (labels: {self.method})",
+                SUGGESTION,
+                self.name,
+                {
+                    "modes_covered": float(covered),
+                    "num_modes": float(num_modes),
+                    "kl_uniform": kl,
+                    "labelled_fraction": good.numel() / max(total, 1),
+                    "samples": float(int(acc.sum())),
+                },
+            )
+        ]
+
+    def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        lab = labelling(context)
+        if lab is None:
+            return []
+        self.method = lab.method
+        with torch.no_grad():
+            labels = lab.fn(samples)
+        return self.check(step, labels, lab.num_modes, samples.shape[0])
+
+
+def build(config: ModeCollapseConfig | None = None) -> ModeCollapse:
+    """Registry builder."""
+    return ModeCollapse(config)

@@ -1,0 +1,95 @@
+"""``vanishing-gradient``: G's gradient collapses while D wins (Arjovsky & Bottou 2017)."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from pydantic import Field
+
+from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, RunningMedian, make_alarm
+from ganzoo.events import Alarm, StepRecord
+from ganzoo.interfaces import Diagnostic
+
+
+class VanishingGradientConfig(DiagnosticConfig):
+    """Thresholds of the vanishing-gradient detector (see docs/diagnostics.md for sources)."""
+
+    ratio: float = Field(0.01, gt=0, lt=1, description="Collapse: norm < ratio * running median.")
+    p_fake: float = Field(0.01, gt=0, lt=1, description="Minimax: mean D(G(z)) below this.")
+    window: int = Field(50, ge=3, description="Records in the running median.")
+    warmup: int = Field(5, ge=1, description="Records before the median is trusted.")
+    patience: int = Field(2, ge=1, description="Records in a row the condition must hold.")
+
+
+class VanishingGradient(Diagnostic):
+    """Alarms when G's total (or a layer's) gradient norm falls below 1% of its running median,
+    or, under the minimax loss, when mean D(G(z)) stays below 0.01 (G's gradient scales with it)."""
+
+    name: ClassVar[str] = "vanishing-gradient"
+    wants_layer_grad_norms: ClassVar[bool] = True
+
+    def __init__(self, config: VanishingGradientConfig | None = None) -> None:
+        self.config = config or VanishingGradientConfig()
+        self.total = RunningMedian(self.config.window)
+        self.layers: dict[str, RunningMedian] = {}
+        self.streak = 0
+        self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
+
+    def on_step(self, record: StepRecord) -> list[Alarm]:
+        c = self.config
+        gn = record.grad_norm_g
+        ready = len(self.total) >= c.warmup
+        median = self.total.median
+        collapsed = ready and math.isfinite(gn) and gn < c.ratio * median
+        low_layers = []
+        for name, value in record.grad_norms_g.items():
+            hist = self.layers.setdefault(name, RunningMedian(c.window))
+            if len(hist) >= c.warmup and math.isfinite(value) and value < c.ratio * hist.median:
+                low_layers.append((name, value, hist.median))
+            elif math.isfinite(value) and not collapsed:
+                hist.add(value)
+        minimax = record.loss_name == "minimax"
+        saturated = minimax and math.isfinite(record.p_fake) and record.p_fake < c.p_fake
+        if not collapsed and math.isfinite(gn):
+            self.total.add(gn)  # collapsed values stay out, so the median remembers health
+        hit = collapsed or saturated or bool(low_layers)
+        self.streak = self.streak + 1 if hit else 0
+        severity = None
+        if self.streak >= c.patience:
+            severity = "critical" if collapsed or (saturated and low_layers) else "warning"
+        if not self.debounce.update(record.step, severity):
+            return []
+        evidence = {"grad_norm_g": gn, "running_median": median, "p_fake": record.p_fake}
+        parts = []
+        if collapsed:
+            parts.append(f"G's gradient norm {gn:.3g} is {gn / median:.2%} of its running median")
+        if low_layers:
+            worst = min(low_layers, key=lambda t: t[1] / t[2])
+            evidence["layers_collapsed"] = float(len(low_layers))
+            evidence["worst_layer_ratio"] = worst[1] / worst[2]
+            parts.append(f"{len(low_layers)} layer(s) below 1% of their median (worst {worst[0]})")
+        if saturated:
+            parts.append(f"mean D(G(z)) = {record.p_fake:.3g} < {c.p_fake} under the minimax loss")
+        suggestion = (
+            "switch to the non-saturating loss"
+            if minimax
+            else "lower D's learning rate or add a gradient penalty (R1/GP) so D stops saturating"
+        )
+        assert severity is not None
+        return [
+            make_alarm(
+                "vanishing-gradient",
+                record.step,
+                severity,
+                "; ".join(parts),
+                suggestion,
+                self.name,
+                evidence,
+            )
+        ]
+
+
+def build(config: VanishingGradientConfig | None = None) -> VanishingGradient:
+    """Registry builder."""
+    return VanishingGradient(config)

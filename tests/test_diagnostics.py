@@ -1,0 +1,269 @@
+"""Diagnostics: each detector fires on its failure and stays silent on health; debouncing; the
+Trainer integration; ``ganzoo diagnose``; a small slice of the detector benchmark."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo.api import build, list_entries
+from ganzoo.events import StepRecord
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # the benchmark package lives beside ganzoo, not inside it
+    sys.path.insert(0, str(REPO))
+
+
+def _rec(step: int, **kw: float | str) -> StepRecord:
+    base: dict = {
+        "loss_d": 1.38 + random.gauss(0, 0.02),
+        "loss_g": 0.72 + random.gauss(0, 0.02),
+        "d_real": 0.1,
+        "d_fake": -0.05 + random.gauss(0, 0.02),
+        "p_real": 0.52,
+        "p_fake": 0.49,
+        "grad_norm_d": 1.5 * math.exp(random.gauss(0, 0.1)),
+        "grad_norm_g": 1.0 * math.exp(random.gauss(0, 0.1)),
+        "d_accuracy": 0.52,
+        "r_t": 0.05,
+        "loss_name": "non-saturating",
+    }
+    base.update(kw)
+    return StepRecord(step=step, **base)
+
+
+def _feed(name: str, records: list[StepRecord]) -> list:
+    det = build(name)
+    out = []
+    for r in records:
+        out += det.on_step(r)
+    return out
+
+
+def _healthy(n: int = 200) -> list[StepRecord]:
+    random.seed(0)
+    return [_rec(50 * (i + 1)) for i in range(n)]
+
+
+def test_catalog_is_torch_free_and_documented() -> None:
+    code = "import sys, ganzoo.diagnostics.catalog; assert 'torch' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    names = {s.name for s in list_entries("diagnostic")}
+    assert {
+        "mode-collapse",
+        "sample-diversity",
+        "vanishing-gradient",
+        "exploding-gradient",
+        "d-overpowering",
+        "oscillation",
+    } <= names
+    for s in list_entries("diagnostic"):
+        assert s.signals and s.description and s.paper
+
+
+@pytest.mark.parametrize(
+    "name", ["vanishing-gradient", "exploding-gradient", "d-overpowering", "oscillation"]
+)
+def test_record_detectors_silent_when_healthy(name: str) -> None:
+    assert _feed(name, _healthy(400)) == []
+
+
+def test_vanishing_gradient_fires_once_and_suggests_non_saturating() -> None:
+    recs = _healthy(40)
+    recs += [
+        _rec(2050 + 50 * i, grad_norm_g=1e-4, p_fake=1e-3, loss_name="minimax") for i in range(30)
+    ]
+    alarms = _feed("vanishing-gradient", recs)
+    assert len(alarms) == 1  # debounced: one per episode
+    a = alarms[0]
+    assert a.kind == "vanishing-gradient" and a.severity == "critical" and a.step == 2100
+    assert "non-saturating" in a.suggestion and a.evidence["grad_norm_g"] < 1e-3
+
+
+def test_vanishing_gradient_per_layer() -> None:
+    layers = {"l1.weight": 1.0, "l2.weight": 0.5}
+    recs = [_rec(50 * (i + 1), grad_norm_g=1.0, grad_norms_g=layers) for i in range(20)]
+    recs += [
+        _rec(1050 + 50 * i, grad_norm_g=1.0, grad_norms_g={"l1.weight": 1.0, "l2.weight": 1e-5})
+        for i in range(5)
+    ]
+    alarms = _feed("vanishing-gradient", recs)
+    assert len(alarms) == 1 and alarms[0].evidence["layers_collapsed"] == 1
+
+
+def test_minimax_saturation_alone_warns() -> None:
+    recs = [_rec(50 * (i + 1), p_fake=0.005, loss_name="minimax") for i in range(10)]
+    alarms = _feed("vanishing-gradient", recs)
+    assert [a.severity for a in alarms] == ["warning"]
+
+
+def test_exploding_gradient() -> None:
+    recs = _healthy(20) + [_rec(1050 + 50 * i, grad_norm_d=500.0) for i in range(10)]
+    alarms = _feed("exploding-gradient", recs)
+    assert len(alarms) == 1 and alarms[0].kind == "exploding-gradient"
+    inf = [*_healthy(20), _rec(1050, grad_norm_g=float("inf"))]
+    assert _feed("exploding-gradient", inf)[0].severity == "critical"
+
+
+def test_d_overpowering_and_debounce_escalation() -> None:
+    recs = _healthy(10) + [
+        _rec(550 + 50 * i, d_accuracy=0.95, r_t=0.9, p_fake=0.05, loss_d=0.2) for i in range(40)
+    ]
+    alarms = _feed("d-overpowering", recs)
+    assert [a.severity for a in alarms] == ["warning", "critical"]  # fires again only to escalate
+    assert "learning rate" in alarms[0].suggestion
+    # a healthy DCGAN keeps D(G(z)) at 0.2-0.4: high accuracy alone is not enough
+    ok = [_rec(50 * (i + 1), d_accuracy=0.92, r_t=0.85, p_fake=0.3) for i in range(40)]
+    assert _feed("d-overpowering", ok) == []
+
+
+def test_debouncer_new_episode_after_cooldown() -> None:
+    from ganzoo.diagnostics._base import Debouncer
+
+    d = Debouncer(cooldown=1000, clear_after=2)
+    fired = [d.update(s, "warning" if s < 500 or s >= 2000 else None) for s in range(0, 3000, 100)]
+    assert fired.count(True) == 2
+
+
+def test_oscillation_dirac_gan() -> None:
+    from benchmarks.diagnostics.scenarios import dirac_records
+
+    alarms = _feed("oscillation", dirac_records(0, 8000, gamma=0.0))
+    assert len(alarms) == 1 and alarms[0].kind == "oscillation"
+    assert _feed("oscillation", dirac_records(0, 8000, gamma=1.0)) == []
+
+
+def _ring(k: int, n: int = 1000, seed: int = 0) -> tuple[torch.Tensor, object]:
+    data = build("ring-8", size=5000)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, k, (n,), generator=g)
+    return data.modes[idx] + 0.01 * torch.randn(n, 2, generator=g), data
+
+
+@pytest.mark.parametrize("name", ["mode-collapse", "sample-diversity"])
+def test_sample_detectors(name: str) -> None:
+    healthy, data = _ring(8)
+    det = build(name)
+    assert det.on_samples(500, healthy, {"data": data}) == []
+    full, _ = _ring(1, seed=1)
+    alarms = det.on_samples(1000, full, {"data": data})
+    assert (
+        len(alarms) == 1 and alarms[0].kind == "mode-collapse" and alarms[0].severity == "critical"
+    )
+    assert det.on_samples(1500, full, {"data": data}) == []  # debounced
+    partial, _ = _ring(5, seed=2)
+    fresh = build(name)
+    alarms = fresh.on_samples(500, partial, {"data": data})
+    assert [a.severity for a in alarms] == ["warning"]
+
+
+def test_mode_collapse_mnist_labels(mnist_root) -> None:
+    data = build("mnist", root=str(mnist_root))
+    det = build("mode-collapse")
+    idx = torch.nonzero(data.y < 3).flatten()[:300]
+    alarms = det.on_samples(500, data.batch(idx)[0], {"data": data})
+    assert alarms and alarms[0].evidence["modes_covered"] <= 4
+
+
+def _train(tmp_path, name: str, **kw):
+    from ganzoo.training.callbacks import MetricsLogger
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import Trainer
+    from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
+
+    torch.set_num_threads(1)
+    policy = kw.pop("policy", "warn")
+    diags = kw.pop("diags", None)
+    cfg = TrainConfig(
+        architecture="gan",
+        data="ring-8",
+        out=str(tmp_path / name),
+        data_options={"size": 5000},
+        log_every=50,
+        sample_every=500,
+        checkpoint_every=10**6,
+        **kw,
+    )
+    t = Trainer.create(cfg)
+    t.callbacks += [
+        MetricsLogger(t.run_dir / "metrics.jsonl"),
+        DiagnosticsCallback(diags or build_diagnostics(cfg.diagnostics), policy),
+    ]
+    t.run()
+    return t
+
+
+def test_trainer_integration_d_boost_alarms_and_stop(tmp_path) -> None:
+    boosted = dict(
+        loss="minimax",
+        optimizer={"lr_d": 2e-3, "n_critic": 5},
+        diagnostics=["d-overpowering", "vanishing-gradient"],
+    )
+    t = _train(tmp_path, "boost", steps=600, **boosted)
+    rows = [json.loads(line) for line in (t.run_dir / "metrics.jsonl").read_text().splitlines()]
+    kinds = {r["kind"] for r in rows if r["event"] == "alarm"}
+    assert "d-overpowering" in kinds
+    quick = [build("d-overpowering", patience=2, warmup_steps=100)]  # critical after 6 records
+    stopped = _train(tmp_path, "stop", steps=2000, policy="stop", diags=quick, **boosted)
+    assert stopped.status == "stopped" and stopped.step < 2000
+    events = (stopped.run_dir / "metrics.jsonl").read_text()
+    assert '"event": "stopped"' in events
+
+
+def test_default_run_is_silent(tmp_path) -> None:
+    t = _train(
+        tmp_path,
+        "ok",
+        steps=400,
+        diagnostics=["vanishing-gradient", "exploding-gradient", "d-overpowering", "oscillation"],
+    )
+    rows = [json.loads(line) for line in (t.run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [r for r in rows if r["event"] == "alarm"] == []
+    from typer.testing import CliRunner
+
+    from ganzoo.cli import app
+
+    res = CliRunner().invoke(app, ["diagnose", str(t.run_dir)])
+    assert res.exit_code == 0, res.output
+    assert "alarms logged during training: 0" in res.output
+    png = t.run_dir / "diagnostics.png"
+    assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+    assert "sample-based detectors on 1000 samples" in res.output
+
+
+def test_diagnose_without_metrics_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "ganzoo", "diagnose", str(tmp_path / "empty")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1 and "no metrics.jsonl" in proc.stderr
+    from ganzoo.diagnostics.report import diagnose_samples
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="too few"):
+        diagnose_samples(torch.zeros(10, 2), None)
+
+
+def test_benchmark_small_subset() -> None:
+    from benchmarks.diagnostics.scenarios import dirac_run, samples_run
+    from benchmarks.diagnostics.score import score
+
+    ring = build("ring-8", size=5000)
+    runs = [
+        samples_run(ring, "ring", None, 0, 5000),
+        samples_run(ring, "ring", 1, 0, 4000),
+        dirac_run(0, 6000, r1=False),
+        dirac_run(0, 6000, r1=True),
+    ]
+    s = score(runs)
+    assert s["mode-collapse"].recall == 1.0 and s["mode-collapse"].fp == 0
+    assert s["oscillation"].recall == 1.0 and s["oscillation"].fp == 0
