@@ -1,0 +1,40 @@
+"""Run every benchmark: ``python -m benchmarks [--quick] [--no-write]``.
+
+Training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
+start-up (``cli_startup``) and, when present, the diagnostics benchmark. Each rewrites its own
+section of docs/benchmarks.md unless ``--no-write``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks one after another."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small settings everywhere")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    args = parser.parse_args(argv)
+    common = ["--no-write"] if args.no_write else []
+    quick = ["--quick"] if args.quick else []
+    plan = [
+        ("benchmarks.train_step", quick + common),
+        ("benchmarks.sample_rate", quick + common),
+        ("benchmarks.memory", quick + common),
+        ("benchmarks.cli_startup", (["--runs", "3"] if args.quick else []) + common),
+        ("benchmarks.diagnostics.__main__", quick + common),
+    ]
+    for module, module_args in plan:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            print(f"== {module}: not available ({err})")
+            continue
+        print(f"== {module} {' '.join(module_args)}")
+        mod.main(module_args)
+
+
+if __name__ == "__main__":
+    main()

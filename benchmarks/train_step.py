@@ -1,0 +1,606 @@
+"""Training step rate: ganzoo's :class:`~ganzoo.training.loop.Trainer` against the textbook loop.
+
+    python -m benchmarks.train_step [--quick] [--steps N] [--rounds R] [--data-root DIR] [--no-write]
+
+Both loops train the same architecture objects from the same initial weights with the same
+optimizer and batch size; they run alternately in this one process (``--rounds`` rounds of
+``--steps`` generator iterations each, after a warm-up) and the tables report median img/s (real
+images consumed per second, ``batch * n_critic`` per iteration). On a shared machine only the
+*ratios* of interleaved runs mean much; absolute rates are only meaningful on a quiet machine.
+
+Sections written to docs/benchmarks.md: ``train-step`` (ganzoo vs reference, loss equivalence,
+achieved FLOP rate), ``train-levers`` (each switch's measured effect), ``conv-layers`` (oneDNN
+Conv2d vs ConvTranspose2d, NCHW vs channels_last).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.utils.flop_counter import FlopCounterMode
+
+import ganzoo
+from benchmarks.reference import (
+    ReferenceGAN,
+    ReferenceWGANGP,
+    mnist_loader,
+    points_loader,
+)
+from benchmarks.report import machine, write_section
+from ganzoo.data.mnist import data_root
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.loop import Trainer
+
+Runner = Callable[[int], None]
+NEVER = 10**9
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark row: an architecture on a data set at a batch size."""
+
+    name: str
+    architecture: str
+    data: str
+    batch_size: int
+    data_options: dict[str, Any] = field(default_factory=dict)
+    architecture_options: dict[str, Any] = field(default_factory=dict)
+    step_scale: float = 1.0  # fraction of --steps for costlier iterations (n_critic 5)
+
+
+CASES = (
+    Case("dcgan/MNIST b64", "dcgan", "mnist", 64),
+    Case("dcgan/MNIST b128", "dcgan", "mnist", 128),
+    Case("wgan-gp/MNIST b64 (n_critic 5)", "wgan-gp", "mnist", 64, step_scale=0.2),
+    Case("gan/ring-8 b256", "gan", "ring-8", 256, step_scale=4.0),
+)
+
+
+# ----------------------------------------------------------------------------- machine facts
+def cpu_clock_ghz() -> float:
+    """The CPU clock in GHz from /proc/cpuinfo's ``cpu MHz`` (max over cores; 0 if unknown)."""
+    try:
+        mhz = [
+            float(line.split(":", 1)[1])
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("cpu MHz")
+        ]
+    except OSError:
+        return 0.0
+    return max(mhz) / 1000 if mhz else 0.0
+
+
+def peak_gflops(cores: int | None = None, clock_ghz: float | None = None) -> float:
+    """fp32 FMA peak: cores x 2 FMA pipes x 8 fp32 lanes (256 bit) x 2 flops x clock.
+
+    Zen 4 reports AVX-512 but executes 512-bit FMAs as two 256-bit halves, so the AVX2 figure
+    is also its AVX-512 peak.
+    """
+    cores = cores or os.cpu_count() or 1
+    clock = clock_ghz if clock_ghz is not None else cpu_clock_ghz()
+    return cores * 2 * 8 * 2 * clock
+
+
+def load_line() -> str:
+    """``uptime``-style load averages, e.g. ``load 3.1 / 4.2 / 4.0 (1/5/15 min)``."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min)"
+
+
+# ----------------------------------------------------------------------------- the two loops
+def make_trainer(case: Case, out: Path | None = None, **overrides: Any) -> Trainer:
+    """A CPU :class:`Trainer` for ``case`` with records, samples and checkpoints out of the way."""
+    out = out or Path(tempfile.mkdtemp(prefix="ganzoo-bench-")) / "run"
+    config = TrainConfig(
+        architecture=case.architecture,
+        data=case.data,
+        data_options=case.data_options,
+        architecture_options=case.architecture_options,
+        batch_size=case.batch_size,
+        log_every=NEVER,
+        sample_every=NEVER,
+        checkpoint_every=NEVER,
+        diagnostics=[],
+        device="cpu",
+        out=str(out),
+        **overrides,
+    )
+    return Trainer.create(config)
+
+
+def make_reference(case: Case, trainer: Trainer, root: Path) -> ReferenceGAN | ReferenceWGANGP:
+    """The textbook loop for ``case`` on fresh modules holding ``trainer``'s current weights."""
+    model = ganzoo.build(case.architecture, data=case.data, **case.architecture_options)
+    model.generator.load_state_dict(trainer.G.state_dict())
+    model.discriminator.load_state_dict(trainer.D.state_dict())
+    g, d = model.generator, model.discriminator
+    opt = trainer.opt_g.param_groups[0]
+    lr, betas = opt["lr"], opt["betas"]
+    if case.data == "mnist":
+        loader = mnist_loader(str(root), case.batch_size)
+    else:
+        loader = points_loader(trainer.data.x.cpu(), case.batch_size)
+    if case.architecture == "wgan-gp":
+        return ReferenceWGANGP(
+            g, d, loader, g.latent_dim, lr=lr, betas=betas, n_critic=trainer.n_critic
+        )
+    return ReferenceGAN(g, d, loader, g.latent_dim, lr=lr, betas=betas)
+
+
+@contextlib.contextmanager
+def num_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``torch.set_num_threads(n)`` (None: leave as is), then restore."""
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def ganzoo_runner(trainer: Trainer, threads: int | None = None) -> Runner:
+    """``run(k)``: ``k`` generator iterations of ``trainer`` and the one host sync of a record."""
+
+    def run(k: int) -> None:
+        with num_threads(threads):
+            for _ in range(k):
+                trainer.train_step()
+            trainer._flush(1.0, 1)  # what Trainer.run does every log_every steps
+
+    return run
+
+
+def swap_adam(trainer: Trainer, **kwargs: Any) -> Trainer:
+    """Replace the trainer's (untouched) Adam optimizers by Adam with ``kwargs`` (e.g. fused)."""
+    for attr in ("opt_g", "opt_d"):
+        old = getattr(trainer, attr)
+        group = old.param_groups[0]
+        setattr(
+            trainer,
+            attr,
+            torch.optim.Adam(group["params"], lr=group["lr"], betas=group["betas"], **kwargs),
+        )
+    return trainer
+
+
+def keep_grads(trainer: Trainer) -> Trainer:
+    """Make the trainer's ``zero_grad(set_to_none=True)`` calls zero the gradients in place."""
+    for opt in (trainer.opt_g, trainer.opt_d):
+        zero = opt.zero_grad
+        opt.zero_grad = lambda set_to_none=True, _z=zero: _z(set_to_none=False)  # type: ignore[method-assign]
+    return trainer
+
+
+def interleave(
+    runners: dict[str, Runner], steps: int, rounds: int, warmup: int
+) -> dict[str, list[float]]:
+    """Seconds per iteration of each runner: ``warmup`` iterations each, then ``rounds`` rounds
+    in which every runner does ``steps`` iterations in turn."""
+    for run in runners.values():
+        run(warmup)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(rounds):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run(steps)
+            times[name].append((time.perf_counter() - start) / steps)
+    return times
+
+
+def images_per_second(seconds: list[float], case: Case, n_critic: int) -> float:
+    """Median real images consumed per second."""
+    return case.batch_size * n_critic / statistics.median(seconds)
+
+
+# ----------------------------------------------------------------------------- equivalence
+def check_equivalence(
+    root: Path,
+    steps: int = 3,
+    batch_size: int = 64,
+    architecture_options: dict[str, Any] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, float]]:
+    """Per-step ``loss_d``/``loss_g`` of ganzoo's loop and the reference on dcgan/MNIST from the
+    same weights, batches (ganzoo's data order fed to the reference's DataLoader) and latents
+    (the reference reuses the D step's fakes for G, so ganzoo's G step is fed the same z).
+    ``limit`` keeps ganzoo to the first images (the reference's sampler indexes the same ones)."""
+    options = {"limit": limit} if limit else {}
+    case = Case("check", "dcgan", "mnist", batch_size, options, architecture_options or {})
+    trainer = make_trainer(case)
+    model = ganzoo.build("dcgan", data="mnist", **case.architecture_options)
+    model.generator.load_state_dict(trainer.G.state_dict())
+    model.discriminator.load_state_dict(trainer.D.state_dict())
+    gen = torch.Generator().manual_seed(0)
+    latents = [torch.randn(batch_size, trainer.G.latent_dim, generator=gen) for _ in range(steps)]
+    feed = [z for z in latents for _ in range(2)]  # ganzoo draws once for D, once for G
+    trainer.G.sample_latent = lambda n, generator=None, device=None: feed.pop(0)  # type: ignore[method-assign]
+    order: list[Tensor] = []
+    next_index = trainer._next_index
+
+    def recording_index() -> Tensor:
+        index = next_index()
+        order.append(index.clone())
+        return index
+
+    trainer._next_index = recording_index  # type: ignore[method-assign]
+    ours = []
+    for _ in range(steps):
+        trainer.train_step()
+        record = trainer._flush(1.0, 1)
+        ours.append((record.loss_d, record.loss_g))
+    del trainer.G.sample_latent
+    z_iter = iter(latents)
+    ref = ReferenceGAN(
+        model.generator,
+        model.discriminator,
+        mnist_loader(str(root), batch_size, num_workers=0, sampler=torch.cat(order).tolist()),
+        trainer.G.latent_dim,
+        noise=lambda n: next(z_iter),
+    )
+    theirs = [ref.train_step() for _ in range(steps)]
+    return [
+        {"step": i + 1, "ganzoo_d": a[0], "ref_d": b[0], "ganzoo_g": a[1], "ref_g": b[1]}
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True))
+    ]
+
+
+# ----------------------------------------------------------------------------- FLOPs
+def count_flops(fn: Callable[[], Any]) -> int | None:
+    """FLOPs of the matmuls and convolutions ``fn`` runs (forward and backward); None where
+    FlopCounterMode cannot follow (``autograd.grad`` on a leaf, as gradient penalties do)."""
+    try:
+        with FlopCounterMode(display=False) as counter:
+            fn()
+    except RuntimeError:
+        return None
+    return int(counter.get_total_flops())
+
+
+def pass_rates(
+    case: Case, channels_last: bool = False, threads: int | None = None, reps: int = 5
+) -> dict[str, dict[str, float]]:
+    """GFLOP/s of G's and D's forward+backward passes (weight gradients) at ``case``'s batch."""
+    model = ganzoo.build(case.architecture, data=case.data, **case.architecture_options)
+    g, d = model.generator.train(), model.discriminator.train()
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    if channels_last:
+        g.to(memory_format=fmt)
+        d.to(memory_format=fmt)
+    z = torch.randn(case.batch_size, g.latent_dim)
+    with torch.no_grad():
+        x = g(z).contiguous(memory_format=fmt)
+
+    def g_pass() -> None:
+        g(z).mean().backward()
+
+    def d_pass() -> None:
+        d(x).mean().backward()
+
+    out = {}
+    with num_threads(threads):
+        for name, fn in (("G fwd+bwd", g_pass), ("D fwd+bwd", d_pass)):
+            flops = count_flops(fn) or 0
+            fn()
+            times = []
+            for _ in range(reps):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
+            sec = statistics.median(times)
+            out[name] = {"gflop": flops / 1e9, "ms": sec * 1e3, "gflops": flops / sec / 1e9}
+    return out
+
+
+def conv_layers(batch_size: int = 64, reps: int = 5) -> list[dict[str, Any]]:
+    """Forward+backward GFLOP/s of dcgan/MNIST's four conv layers, NCHW vs channels_last, at
+    1 thread and at the default thread count, with the backend torch picks."""
+    layers = {
+        "G ConvTranspose2d 128->64, 7->14": (
+            nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
+            (128, 7),
+            True,
+        ),
+        "G ConvTranspose2d 64->1, 14->28": (nn.ConvTranspose2d(64, 1, 4, 2, 1), (64, 14), True),
+        "D Conv2d 1->64, 28->14": (nn.Conv2d(1, 64, 4, 2, 1), (1, 28), False),
+        "D Conv2d 64->128, 14->7": (nn.Conv2d(64, 128, 4, 2, 1, bias=False), (64, 14), True),
+    }
+    rows = []
+    for name, (layer, (c, hw), input_grad) in layers.items():
+        for channels_last in (False, True):
+            fmt = torch.channels_last if channels_last else torch.contiguous_format
+            m = layer.to(memory_format=fmt)
+            x = torch.randn(batch_size, c, hw, hw).contiguous(memory_format=fmt)
+            x.requires_grad_(input_grad)
+            backend = torch._C._select_conv_backend(
+                x, m.weight, m.bias, m.stride, m.padding, m.dilation,
+                isinstance(m, nn.ConvTranspose2d), getattr(m, "output_padding", (0, 0)), 1, None,
+            )  # fmt: skip
+            name_of = {9: "MkldnnTranspose (oneDNN)", 8: "Mkldnn (oneDNN)"}
+            backend_name = name_of.get(int(backend), str(backend).split(".")[-1])
+
+            def fn(m: nn.Module = m, x: Tensor = x) -> None:
+                m(x).sum().backward()
+
+            flops = count_flops(fn) or 0
+            row = {"layer": name, "layout": "channels_last" if channels_last else "NCHW"}
+            row["backend"] = backend_name
+            for threads in (1, None):
+                with num_threads(threads):
+                    fn()
+                    times = []
+                    for _ in range(reps):
+                        start = time.perf_counter()
+                        fn()
+                        times.append(time.perf_counter() - start)
+                key = "1 thread" if threads == 1 else f"{torch.get_num_threads()} threads"
+                row[key] = flops / statistics.median(times) / 1e9
+            rows.append(row)
+    return rows
+
+
+# ----------------------------------------------------------------------------- the benchmark
+def compare(
+    case: Case, root: Path, steps: int, rounds: int, warmup: int, **overrides: Any
+) -> dict[str, Any]:
+    """Interleaved img/s of ganzoo (defaults, and with ``overrides`` if any) and the reference."""
+    steps = max(1, round(steps * case.step_scale))
+    trainer = make_trainer(case)
+    ref = make_reference(case, trainer, root)
+    runners: dict[str, Runner] = {"reference": ref.run, "ganzoo": ganzoo_runner(trainer)}
+    if overrides.get("threads"):
+
+        def ref_threads(k: int, n: int = overrides["threads"]) -> None:
+            with num_threads(n):
+                ref.run(k)
+
+        runners[f"reference, {overrides['threads']} thread"] = ref_threads
+    if overrides:
+        threads = overrides.pop("threads", None)
+        tuned = make_trainer(case, **overrides)
+        runners["ganzoo tuned"] = ganzoo_runner(tuned, threads)
+    flops = {
+        "reference": count_flops(ref.train_step),
+        "ganzoo": count_flops(trainer.train_step),
+    }
+    times = interleave(runners, steps, rounds, warmup)
+    ref.close()
+    n = trainer.n_critic
+    result: dict[str, Any] = {name: images_per_second(t, case, n) for name, t in times.items()}
+    result["gflop_per_iter"] = {k: (v / 1e9 if v else None) for k, v in flops.items()}
+    result["sec_per_iter"] = {k: statistics.median(v) for k, v in times.items()}
+    result["steps"], result["n_critic"] = steps, n
+    return result
+
+
+LEVERS: dict[str, dict[str, Any]] = {
+    "defaults (foreach Adam, NCHW, default threads)": {},
+    "channels_last": {"channels_last": True},
+    "fused Adam": {"adam": {"fused": True}},
+    "for-loop Adam (foreach=False)": {"adam": {"foreach": False}},
+    "zero_grad(set_to_none=False)": {"keep_grads": True},
+    "1 thread": {"threads": 1},
+    "channels_last + 1 thread": {"channels_last": True, "threads": 1},
+    "bf16 autocast (changes numerics)": {"amp": "bf16"},
+}
+
+
+def levers(
+    case: Case, steps: int, rounds: int, warmup: int, names: list[str] | None = None
+) -> dict[str, float]:
+    """Interleaved img/s of ganzoo's loop under each switch of :data:`LEVERS`."""
+    runners: dict[str, Runner] = {}
+    for name, lever in LEVERS.items():
+        if names is not None and name not in names:
+            continue
+        lever = dict(lever)
+        threads = lever.pop("threads", None)
+        adam = lever.pop("adam", None)
+        keep = lever.pop("keep_grads", False)
+        trainer = make_trainer(case, **lever)
+        if adam:
+            swap_adam(trainer, **adam)
+        if keep:
+            keep_grads(trainer)
+        runners[name] = ganzoo_runner(trainer, threads)
+    times = interleave(runners, steps, rounds, warmup)
+    return {name: images_per_second(t, case, 1) for name, t in times.items()}
+
+
+def compile_rate(case: Case, steps: int, rounds: int) -> dict[str, float]:
+    """``compile=True``: first-iteration (compile) seconds and steady img/s vs eager, interleaved."""
+    eager = make_trainer(case)
+    compiled = make_trainer(case, compile=True)
+    start = time.perf_counter()
+    compiled.train_step()
+    compiled._flush(1.0, 1)
+    first = time.perf_counter() - start
+    times = interleave(
+        {"eager": ganzoo_runner(eager), "compiled": ganzoo_runner(compiled)}, steps, rounds, 2
+    )
+    return {
+        "compile_s": first,
+        "eager": images_per_second(times["eager"], case, 1),
+        "compiled": images_per_second(times["compiled"], case, 1),
+    }
+
+
+def _gf(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _fmt_ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark, print its tables and (unless ``--no-write``) update the docs."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few steps; skip compile")
+    parser.add_argument("--steps", type=int, default=None, help="iterations per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
+    parser.add_argument("--no-compile", action="store_true")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    args = parser.parse_args(argv)
+    if args.data_root:
+        os.environ["GANZOO_DATA"] = args.data_root
+    root = data_root(None)
+    steps = args.steps or (2 if args.quick else 6)
+    rounds = 2 if args.quick else args.rounds
+    warmup = 1 if args.quick else 2
+    cmd = "python -m benchmarks.train_step" + (" --quick" if args.quick else "")
+    if args.steps:
+        cmd += f" --steps {args.steps}"
+    peak, clock = peak_gflops(), cpu_clock_ghz()
+    header = (
+        f"Machine: {machine()}; torch {torch.__version__}, {torch.get_num_threads()} threads "
+        f"by default. Peak fp32 FMA: {os.cpu_count()} cores x 2 FMA x 8 lanes x 2 flops x "
+        f"{clock:.2f} GHz = {peak:.0f} GFLOP/s."
+    )
+    load_before = load_line()
+
+    results: dict[str, Any] = {"cases": {}}
+    tuned = {"channels_last": True, "threads": 1}
+    for case in CASES:
+        extra = dict(tuned) if case.data == "mnist" else {}
+        results["cases"][case.name] = r = compare(case, root, steps, rounds, warmup, **extra)
+        print(
+            f"{case.name}: "
+            + ", ".join(f"{k} {r[k]:.1f} img/s" for k in r if isinstance(r[k], float))
+        )
+    equiv = check_equivalence(root, steps=3, batch_size=64)
+    results["equivalence"] = equiv
+    dc = CASES[0]
+    rates = {"default threads": pass_rates(dc), "channels_last, 1 thread": pass_rates(dc, True, 1)}
+    results["pass_rates"] = rates
+    load_after = load_line()
+
+    lines = [
+        "## Training step rate: ganzoo vs the textbook loop",
+        "",
+        header,
+        f"Machine load: {load_before} before, {load_after} after (2 cores shared with other "
+        "jobs: absolute rates are depressed and noisy; ratios come from interleaved runs in one "
+        "process).",
+        f"Command: `{cmd}` ({rounds} rounds x {steps} iterations per loop (x0.2 for wgan-gp, x4 "
+        f"for ring), interleaved, after {warmup} warm-up iterations; medians).",
+        "",
+        "`ganzoo` is `Trainer` with its default config; `ganzoo tuned` adds `channels_last=True` "
+        "and `torch.set_num_threads(1)` (see the lever table for why). `reference` is "
+        "`benchmarks/reference` (PyTorch DCGAN tutorial style: torchvision MNIST + DataLoader "
+        "with 2 workers, `.item()` every step, default threads).",
+        "",
+        "| case | reference img/s | ganzoo img/s | ratio | ganzoo tuned img/s | ratio "
+        "| reference 1 thread img/s | tuned vs ref 1 thread | GFLOP/iter ref / ganzoo |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in results["cases"].items():
+        tuned_cells = (
+            f"{r['ganzoo tuned']:.1f} | {_fmt_ratio(r['ganzoo tuned'], r['reference'])}"
+            if "ganzoo tuned" in r
+            else "- | -"
+        )
+        ref1 = r.get("reference, 1 thread")
+        ref1_cells = f"{ref1:.1f} | {_fmt_ratio(r['ganzoo tuned'], ref1)}" if ref1 else "- | -"
+        g = r["gflop_per_iter"]
+        lines.append(
+            f"| {name} | {r['reference']:.1f} | {r['ganzoo']:.1f} | "
+            f"{_fmt_ratio(r['ganzoo'], r['reference'])} | {tuned_cells} | {ref1_cells} | "
+            f"{_gf(g['reference'])} / {_gf(g['ganzoo'])} |"
+        )
+    lines += [
+        "",
+        "Loss equivalence (dcgan/MNIST b64, same initial weights, ganzoo's batch order fed to the "
+        "reference's DataLoader, same latents, fp32, both loops' own optimizers):",
+        "",
+        "| step | ganzoo loss_d | reference loss_d | ganzoo loss_g | reference loss_g |",
+        "| ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in equiv:
+        lines.append(
+            f"| {row['step']} | {row['ganzoo_d']:.6f} | {row['ref_d']:.6f} | "
+            f"{row['ganzoo_g']:.6f} | {row['ref_g']:.6f} |"
+        )
+    lines += [
+        "",
+        f"Achieved FLOP rate of the passes (dcgan/MNIST b64, FlopCounterMode counts; peak "
+        f"{peak:.0f} GFLOP/s):",
+        "",
+        "| setting | pass | GFLOP | ms | GFLOP/s | % of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for setting, passes in rates.items():
+        for name, p in passes.items():
+            lines.append(
+                f"| {setting} | {name} | {p['gflop']:.2f} | {p['ms']:.1f} | {p['gflops']:.1f} | "
+                f"{100 * p['gflops'] / peak:.0f}% |"
+            )
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        write_section("train-step", table)
+
+    # the levers
+    lever_case = CASES[0]
+    lever_steps = max(1, steps // 2)
+    lever_rates = levers(lever_case, lever_steps, rounds, warmup)
+    results["levers"] = lever_rates
+    base = next(iter(lever_rates.values()))
+    comp = None
+    if not (args.quick or args.no_compile):
+        comp = compile_rate(lever_case, lever_steps, rounds)
+        results["compile"] = comp
+    layer_rows = conv_layers(lever_case.batch_size)
+    results["conv_layers"] = layer_rows
+    lines = [
+        "## Switches of ganzoo's loop, measured (dcgan/MNIST b64)",
+        "",
+        header,
+        f"Machine load: {load_line()} at the end. Command: `{cmd}` ({rounds} rounds x "
+        f"{lever_steps} iterations per setting, interleaved; medians).",
+        "",
+        "| setting | img/s | vs defaults |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, rate in lever_rates.items():
+        lines.append(f"| {name} | {rate:.1f} | {_fmt_ratio(rate, base)} |")
+    if comp:
+        lines.append(
+            f"| `compile=True` (first iteration incl. compile: {comp['compile_s']:.0f} s) | "
+            f"{comp['compiled']:.1f} | {_fmt_ratio(comp['compiled'], comp['eager'])} vs eager "
+            f"{comp['eager']:.1f} in the same interleave |"
+        )
+    lines += [
+        "",
+        "Convolutions alone (forward + backward, batch 64; weight gradients, and input gradients "
+        "except for D's first layer; GFLOP/s):",
+        "",
+        "| layer | layout | backend | GFLOP/s 1 thread | GFLOP/s default threads |",
+        "| --- | --- | --- | ---: | ---: |",
+    ]
+    for row in layer_rows:
+        vals = [v for k, v in row.items() if k.endswith("thread") or k.endswith("threads")]
+        lines.append(
+            f"| {row['layer']} | {row['layout']} | {row['backend']} | {vals[0]:.1f} | {vals[1]:.1f} |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_write:
+        write_section("train-levers", table)
+    return results
+
+
+if __name__ == "__main__":
+    main()
