@@ -218,15 +218,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args(argv)
     torch.set_num_threads(torch.get_num_threads())
-    zoo = json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
-    entries = {m["name"]: m for m in zoo["models"]}
     for name in args.names or recipe_names():
         if not (RECIPES / f"{name}.yaml").is_file():
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
         run_dir = train(name, args.runs_dir, args.data_root)
         weights, export_info = export(name, run_dir)
         metrics, evaluation = evaluate(name, run_dir, args.data_root)
-        entries[name] = record(name, run_dir, weights, export_info, metrics, evaluation)
+        entry = record(name, run_dir, weights, export_info, metrics, evaluation)
+        zoo = (
+            json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
+        )  # another build may have written
+        entries = {m["name"]: m for m in zoo["models"]}
+        entries[name] = entry
         zoo["models"] = [entries[k] for k in sorted(entries)]
         ZOO.write_text(json.dumps(zoo, indent=1) + "\n")
         DOCS_MODELS.write_text(models_doc(zoo))
