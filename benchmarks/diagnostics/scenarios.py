@@ -77,7 +77,7 @@ def samples_run(
     ctx = {"data": data}
     classes = torch.randperm(10, generator=gen)[: k or 10]
     result = RunResult(
-        f"{name}-{'healthy' if k is None else f'k{k}'}",
+        f"fake-{name}-{'healthy' if k is None else f'k{k}'}",
         seed,
         steps,
         onset,
