@@ -217,16 +217,10 @@ class DistributedTrainer(Trainer):
     def _rows(self) -> slice:
         return slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
 
-    def _next_index(self) -> Tensor:
-        epoch, pos = divmod(self.batches_consumed, self.batches_per_epoch)
-        if epoch != self._perm_epoch:
-            gen = torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
-            self._perm = torch.randperm(len(self.data), generator=gen).to(self.device)
-            self._perm_epoch = epoch
-        self.batches_consumed += 1
-        assert self._perm is not None
+    def _batch_rows(self, pos: int) -> slice:
+        """This rank's rows of global batch ``pos``: one slice of the single-process order."""
         start = pos * self.global_batch + self.rank * self.batch_size
-        return self._perm[start : start + self.batch_size]
+        return slice(start, start + self.batch_size)
 
     def _latents(self) -> Tensor:
         z = self.G.sample_latent(self.global_batch, device=self.device)

@@ -187,15 +187,23 @@ class Trainer:
         self.emit({"event": "resume", "step": self.step, "message": f"resumed from {ckpt}"})
 
     # ----------------------------------------------------------------- data and latents
-    def _next_index(self) -> Tensor:
-        epoch, pos = divmod(self.batches_consumed, self.batches_per_epoch)
-        if epoch != self._perm_epoch:
+    def _permutation(self, epoch: int) -> Tensor:
+        """The data order of ``epoch``: a function of the seed and the epoch alone (exact resume)."""
+        if epoch != self._perm_epoch or self._perm is None:
             gen = torch.Generator().manual_seed(self.config.seed * 1_000_003 + epoch)
             self._perm = torch.randperm(len(self.data), generator=gen).to(self.device)
             self._perm_epoch = epoch
+        return self._perm
+
+    def _batch_rows(self, pos: int) -> slice:
+        """Rows of the epoch's permutation that batch ``pos`` takes (a hook for sharding)."""
+        return slice(pos * self.batch_size, (pos + 1) * self.batch_size)
+
+    def _next_index(self) -> Tensor:
+        epoch, pos = divmod(self.batches_consumed, self.batches_per_epoch)
+        perm = self._permutation(epoch)
         self.batches_consumed += 1
-        assert self._perm is not None
-        return self._perm[pos * self.batch_size : (pos + 1) * self.batch_size]
+        return perm[self._batch_rows(pos)]
 
     def _real_batch(self) -> tuple[Tensor, Tensor | None]:
         x, y = self.data.batch(self._next_index())
