@@ -218,3 +218,14 @@ def test_bad_config_names_the_field() -> None:
 def test_epochs_translate_to_steps(tmp_path: Path) -> None:
     t = Trainer.create(config(RING, tmp_path / "r", epochs=2.0))
     assert t.total_steps == 2 * (2048 // 32)
+
+
+def test_run_summary_adds_up_resumed_segments(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    first = Trainer.create(config(RING, out, steps=4)).run()
+    resumed = Trainer.create(config(RING, out, steps=8), resume=True).run()
+    assert resumed["step"] == 8 and resumed["images"] == 8 * RING["batch_size"]
+    assert resumed["segment"]["images"] == 4 * RING["batch_size"]
+    assert (
+        resumed["wall_seconds"] >= first["wall_seconds"] + resumed["segment"]["wall_seconds"] - 0.01
+    )

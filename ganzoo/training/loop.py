@@ -145,6 +145,7 @@ class Trainer:
             if self.G.num_classes
             else None
         )
+        self._prior: tuple[float, int] = (0.0, 0)
         self.status = "created"
 
     # ----------------------------------------------------------------- set-up and resume
@@ -428,13 +429,28 @@ class Trainer:
             json.dumps(resolved.model_dump(mode="json"), indent=2)
         )
 
+    def _previous_segments(self) -> tuple[float, int]:
+        """Wall seconds and images of the run's earlier segments (before resumes), from run.json."""
+        path = self.run_dir / "run.json"
+        if self.step == 0 or not path.is_file():
+            return 0.0, 0
+        try:
+            info = json.loads(path.read_text())
+            return float(info.get("wall_seconds") or 0.0), int(info.get("images") or 0)
+        except (ValueError, TypeError):
+            return 0.0, 0
+
     def _write_run_info(self, wall: float, images: int, status: str) -> None:
+        prior_wall, prior_images = self._prior
+        total_wall, total_images = prior_wall + wall, prior_images + images
         info = {
             "status": status,
             "step": self.step,
             "total_steps": self.total_steps,
-            "wall_seconds": round(wall, 2),
-            "images_per_second": round(images / wall, 1) if wall else None,
+            "wall_seconds": round(total_wall, 2),
+            "images": total_images,
+            "images_per_second": round(total_images / total_wall, 1) if total_wall else None,
+            "segment": {"wall_seconds": round(wall, 2), "images": images},
             "device": str(self.device),
             "hardware": hardware(self.device),
             "torch": torch.__version__,
@@ -444,7 +460,12 @@ class Trainer:
         (self.run_dir / "run.json").write_text(json.dumps(info, indent=2))
 
     def run(self) -> dict[str, Any]:
-        """Train to ``total_steps``; returns the run summary written to ``run.json``."""
+        """Train to ``total_steps``; returns the run summary written to ``run.json``.
+
+        After a resume, ``wall_seconds``, ``images`` and ``images_per_second`` cover every segment
+        of the run; ``segment`` holds this invocation's own figures.
+        """
+        self._prior = self._previous_segments()
         self._write_run_files()
         self.status = "running"
         for cb in self.callbacks:
@@ -517,4 +538,16 @@ def hardware(device: torch.device) -> str:
     """A short description of the device the run used."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}"
+
+
+def cpu_name() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} CPU"
