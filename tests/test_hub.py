@@ -518,3 +518,20 @@ def test_registered_bundled_models_load_offline(hub_server: Hub, spec: ModelSpec
     assert model.pretrained == spec
     assert hub_server.state.requests == []  # bundled copies need no network
     assert model.sample(2, seed=0).shape == (2, *model.data.shape)
+
+
+def test_push_of_a_registered_model_uploads_the_pinned_bytes(
+    hub_server: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ganzoo push dcgan-mnist` must publish the very file the registry pins, not a re-save."""
+    specs = _bundled_models()
+    if not specs:
+        pytest.fail("no registered pretrained model with a bundled file")
+    spec = specs[0]
+    _push(spec.name, f"tester/{spec.name}", monkeypatch)
+    head = hub_server.state.repos[f"tester/{spec.name}"]
+    files = head.commits[head.branches["main"]].files
+    assert files["generator.safetensors"].sha256 == spec.weights[0].sha256
+    assert "discriminator.safetensors" not in files  # no untrained D published with it
+    loaded = ganzoo.load(f"hf-hub:tester/{spec.name}")
+    assert torch.equal(loaded.sample(8, seed=0), ganzoo.load(spec.name).sample(8, seed=0))
