@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from ganzoo.training.loop import Trainer
 
 
+RAW_SCORE_LOSSES = ("wasserstein", "wasserstein-gp", "hinge")
+"""Losses whose D is a critic: its raw scores, not their sigmoid, are what to show."""
+
+
+def d_outputs(record: StepRecord) -> str:
+    """``D(x) .. D(G(z)) ..``: probabilities for logit losses, raw critic values otherwise."""
+    if record.loss_name in RAW_SCORE_LOSSES:
+        return f"D(x) {record.d_real:+.3f} D(G(z)) {record.d_fake:+.3f}"
+    return f"D(x) {record.p_real:.3f} D(G(z)) {record.p_fake:.3f}"
+
+
 class Callback:
     """Base class: every hook is a no-op."""
 
@@ -100,8 +111,8 @@ class ProgressDisplay(Callback):
 
     def on_step(self, trainer: Trainer, record: StepRecord) -> None:
         stats = (
-            f"D {record.loss_d:.3f} G {record.loss_g:.3f} "
-            f"D(x) {record.p_real:.2f} D(G(z)) {record.p_fake:.2f} {record.images_per_second:,.0f} img/s"
+            f"D {record.loss_d:.3f} G {record.loss_g:.3f} {d_outputs(record)} "
+            f"{record.images_per_second:,.0f} img/s"
         )
         self.progress.update(self.task, completed=record.step, stats=stats)
 
@@ -132,7 +143,7 @@ class PlainLog(Callback):
         if self._n % self.every == 0 or record.step == trainer.total_steps:
             sys.stderr.write(
                 f"step {record.step}/{trainer.total_steps} D {record.loss_d:.4f} G {record.loss_g:.4f} "
-                f"D(x) {record.p_real:.3f} D(G(z)) {record.p_fake:.3f} {record.images_per_second:.0f} img/s\n"
+                f"{d_outputs(record)} {record.images_per_second:.0f} img/s\n"
             )
 
     def on_event(self, trainer: Trainer, event: dict[str, Any]) -> None:
