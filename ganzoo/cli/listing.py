@@ -62,7 +62,7 @@ def list_command(
         print_json([{"plugin": e.plugin, **e.spec.model_dump(mode="json")} for e in entries])
         return
     rows = [[e.kind, e.name, _detail(e.spec), e.spec.summary, e.plugin] for e in entries]
-    table(None, ["kind", "name", "detail", "summary", "plugin"], rows)
+    table(None, ["kind", "name", "detail", "summary", "plugin"], rows, flex=3)
 
 
 def info_command(
@@ -77,12 +77,12 @@ def info_command(
         print_json(data)
         return
     rows = [[k, _fmt(v)] for k, v in data.items() if v not in (None, "", (), [], {})]
-    table(f"{data['kind']} {name}", ["field", "value"], rows)
+    table(f"{data['kind']} {name}", ["field", "value"], rows, flex=1, wrap=True)
 
 
 def _fmt(value: Any) -> str:
     if isinstance(value, dict):
-        return "\n".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+        return ", ".join(f"{k}={_fmt(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return ", ".join(_fmt(v) for v in value)
     return str(value)
@@ -105,7 +105,7 @@ def plugins_command(as_json: bool = JSON_OPT) -> None:
         ]
         for p in plugins
     ]
-    table(None, ["plugin", "distribution", "status", "entries / error"], rows)
+    table(None, ["plugin", "distribution", "status", "entries / error"], rows, flex=3, wrap=True)
 
 
 def register(app: typer.Typer) -> None:
