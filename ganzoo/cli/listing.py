@@ -13,6 +13,7 @@ KIND_ARG = typer.Argument(
 )
 PATTERN_ARG = typer.Argument(None, help="Shell-style wildcard on names, e.g. '*gan*'.")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
+METRIC_LABELS = {"score": "MNIST score", "fid": "FID", "kl": "KL"}
 
 
 def _detail(spec: Any) -> str:
@@ -28,9 +29,9 @@ def _detail(spec: Any) -> str:
     if kind == "diagnostic":
         return f"{spec.detects} ({'on' if spec.enabled_by_default else 'off'} by default)"
     if kind == "model":
-        key = spec.key_metric
-        metric = f"{key}={spec.metrics[key]:.4g}" if key and key in spec.metrics else ""
-        return f"{spec.architecture} on {spec.dataset} {metric}".strip()
+        keys = [k for k in dict.fromkeys((spec.key_metric, "fid")) if k and k in spec.metrics]
+        metrics = ", ".join(f"{METRIC_LABELS.get(k, k)} {spec.metrics[k]:.3g}" for k in keys)
+        return f"{spec.architecture} on {spec.dataset}" + (f": {metrics}" if metrics else "")
     if kind == "loss":
         return spec.family
     return ""

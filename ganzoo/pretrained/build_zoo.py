@@ -30,6 +30,12 @@ HUB_OWNER = "ganzoo"
 KEY_METRIC = {"image": "score", "points": "modes"}
 
 
+def key_metric(modality: str, metrics: dict[str, float]) -> str:
+    """The metric ``ganzoo list models`` shows: MNIST score where there is one, else modes."""
+    key = KEY_METRIC[modality]
+    return key if key in metrics else "modes"
+
+
 def recipe_names() -> list[str]:
     """Every recipe in ``recipes/``."""
     return sorted(p.stem for p in RECIPES.glob("*.yaml"))
@@ -127,7 +133,7 @@ def record(
             }
         ],
         "metrics": {k: round(v, 4) for k, v in metrics.items()},
-        "key_metric": KEY_METRIC[modality],
+        "key_metric": key_metric(modality, metrics),
         "reproduce": f"ganzoo train ganzoo/pretrained/recipes/{name}.yaml --out runs/zoo/{name}",
         "training": {
             "steps": run["step"],
@@ -164,6 +170,12 @@ def models_doc(zoo: dict[str, Any]) -> str:
         'model = ganzoo.load("dcgan-mnist")',
         "grid = model.sample(64, seed=0)",
         "```",
+        "",
+        "The numbers are measured, with the floor (real training images scored the same way) in",
+        "brackets. Training ran on the CPU with `OMP_NUM_THREADS=1` while other jobs shared the",
+        "machine's 2 cores, so the wall times are upper bounds. The Hub repos `ganzoo/NAME` are",
+        "published with `ganzoo push NAME --repo ganzoo/NAME` from a machine with network access;",
+        "the sha256 pins make the bundled file and the Hub file the same bytes.",
         "",
         "| model | architecture | data | FID (floor) | MNIST score (floor) | modes | KL to uniform | steps | wall | img/s |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
