@@ -29,5 +29,9 @@ def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
     block = f"{start}\n{markdown.strip()}\n{end}"
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     doc.write_text(text)
