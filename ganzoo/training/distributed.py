@@ -340,6 +340,15 @@ class DistributedTrainer(Trainer):
     def close(self) -> None:
         """Release the process group if this trainer created it."""
         if self._owns_group and dist.is_initialized():
+            # every rank finishes its collectives, and the DDP wrappers (whose reducers hold the
+            # group) go, before the group is destroyed: otherwise a rank can abort at exit
+            dist.barrier()
+            for name in ("_g_synced", "_d_synced", "G_ddp", "D_ddp"):
+                if hasattr(self, name):
+                    delattr(self, name)
+            import gc
+
+            gc.collect()
             dist.destroy_process_group()
             self._owns_group = False
 
