@@ -52,7 +52,9 @@ class TrainConfig(BaseModel):
         None, description="Diagnostics to attach; None: defaults."
     )
     diagnostics_policy: Literal["warn", "stop"] = "warn"
-    channels_last: bool = False
+    channels_last: bool = Field(
+        True, description="Image models: channels_last memory format (measured 1.14-1.34x on CPU)."
+    )
     compile: bool = False
     amp: Literal["none", "bf16"] = "none"
     sync_batchnorm: bool = Field(
