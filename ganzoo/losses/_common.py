@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch.nn.functional as F
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from ganzoo.interfaces import Discriminator
 
 
 def bce_real(logits: Tensor) -> Tensor:
@@ -32,3 +37,36 @@ def require_real(real_scores: Tensor | None, loss: str) -> Tensor:
             "call generator_loss(fake_scores, real_scores)"
         )
     return real_scores
+
+
+class WeightedPenalty:
+    """Mixin for losses whose penalty is ``penalty_weight * unweighted_penalty(...)``.
+
+    Subclasses keep their weight in ``weight`` (or override :attr:`penalty_weight`) and implement
+    :meth:`unweighted_penalty`; the penalty is None when the weight is 0, so the loop skips the
+    extra backward entirely.
+    """
+
+    weight: float = 0.0
+
+    @property
+    def penalty_weight(self) -> float:
+        """The factor in front of the unweighted penalty."""
+        return self.weight
+
+    def unweighted_penalty(
+        self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
+    ) -> Tensor:
+        raise NotImplementedError
+
+    def penalty(
+        self,
+        discriminator: Discriminator,
+        real: Tensor,
+        fake: Tensor,
+        y: Tensor | None = None,
+    ) -> Tensor | None:
+        """``penalty_weight * unweighted_penalty(...)``, or None when the weight is 0."""
+        if self.penalty_weight == 0:
+            return None
+        return self.penalty_weight * self.unweighted_penalty(discriminator, real, fake, y)

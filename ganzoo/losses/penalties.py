@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
 from ganzoo.interfaces import Discriminator
+from ganzoo.losses._common import WeightedPenalty
 from ganzoo.losses.classic import NonSaturatingLoss
 
 
@@ -138,7 +139,7 @@ class R1Config(BaseModel):
     gamma: float = Field(10.0, ge=0)
 
 
-class R1Loss(NonSaturatingLoss):
+class R1Loss(WeightedPenalty, NonSaturatingLoss):
     """Non-saturating loss plus the R1 penalty ``gamma / 2 * E[||grad_x D(x_real)||^2]``."""
 
     name = "r1"
@@ -146,17 +147,16 @@ class R1Loss(NonSaturatingLoss):
     def __init__(self, gamma: float = 10.0) -> None:
         self.gamma = float(gamma)
 
-    def penalty(
-        self,
-        discriminator: Discriminator,
-        real: Tensor,
-        fake: Tensor,
-        y: Tensor | None = None,
-    ) -> Tensor | None:
-        """``gamma / 2 * r1_penalty(D, real, y)``; None when ``gamma == 0``. ``fake`` is unused."""
-        if self.gamma == 0:
-            return None
-        return 0.5 * self.gamma * r1_penalty(discriminator, real, y)
+    @property
+    def penalty_weight(self) -> float:
+        """R1 is ``gamma / 2`` times the mean squared gradient norm."""
+        return 0.5 * self.gamma
+
+    def unweighted_penalty(
+        self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
+    ) -> Tensor:
+        """``r1_penalty(D, real, y)``; ``fake`` is unused."""
+        return r1_penalty(discriminator, real, y)
 
 
 class DraganConfig(BaseModel):
@@ -167,7 +167,7 @@ class DraganConfig(BaseModel):
     scale: float = Field(0.5, gt=0)
 
 
-class DraganLoss(NonSaturatingLoss):
+class DraganLoss(WeightedPenalty, NonSaturatingLoss):
     """Non-saturating loss plus DRAGAN's penalty ``weight * E[(||grad D(x_tilde)|| - 1)^2]``."""
 
     name = "dragan"
@@ -176,17 +176,11 @@ class DraganLoss(NonSaturatingLoss):
         self.weight = float(weight)
         self.scale = float(scale)
 
-    def penalty(
-        self,
-        discriminator: Discriminator,
-        real: Tensor,
-        fake: Tensor,
-        y: Tensor | None = None,
-    ) -> Tensor | None:
-        """``weight * dragan_penalty(D, real, y)``; None when ``weight == 0``. ``fake`` is unused."""
-        if self.weight == 0:
-            return None
-        return self.weight * dragan_penalty(discriminator, real, y, scale=self.scale)
+    def unweighted_penalty(
+        self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
+    ) -> Tensor:
+        """``dragan_penalty(D, real, y)``; ``fake`` is unused."""
+        return dragan_penalty(discriminator, real, y, scale=self.scale)
 
 
 def build_r1(config: R1Config | None = None) -> R1Loss:

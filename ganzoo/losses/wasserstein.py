@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
 from ganzoo.interfaces import Discriminator, GANLoss
+from ganzoo.losses._common import WeightedPenalty
 from ganzoo.losses.penalties import gradient_penalty
 
 
@@ -37,7 +38,7 @@ class WassersteinGPConfig(BaseModel):
     weight: float = Field(10.0, ge=0)
 
 
-class WassersteinGPLoss(WassersteinLoss):
+class WassersteinGPLoss(WeightedPenalty, WassersteinLoss):
     """WGAN loss plus ``weight * E[(||grad D(x_hat)||_2 - 1)^2]`` on random interpolates."""
 
     name = "wasserstein-gp"
@@ -45,17 +46,11 @@ class WassersteinGPLoss(WassersteinLoss):
     def __init__(self, weight: float = 10.0) -> None:
         self.weight = float(weight)
 
-    def penalty(
-        self,
-        discriminator: Discriminator,
-        real: Tensor,
-        fake: Tensor,
-        y: Tensor | None = None,
-    ) -> Tensor | None:
-        """``weight * gradient_penalty(D, real, fake, y)``; None when ``weight == 0``."""
-        if self.weight == 0:
-            return None
-        return self.weight * gradient_penalty(discriminator, real, fake, y)
+    def unweighted_penalty(
+        self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
+    ) -> Tensor:
+        """``gradient_penalty(D, real, fake, y)``."""
+        return gradient_penalty(discriminator, real, fake, y)
 
 
 def build_wasserstein(config: None = None) -> WassersteinLoss:
