@@ -247,7 +247,7 @@ class Trainer:
         total = loss if penalty is None else loss + penalty
         self.opt_d.zero_grad(set_to_none=True)
         total.backward()
-        grad_norm = _grad_norm(self.D.parameters())
+        grad_norm = torch.linalg.vector_norm(_grad_norms(self.D.parameters()))
         self.opt_d.step()
         self.D.constrain()
         pen = penalty.detach() if penalty is not None else torch.zeros((), device=self.device)
@@ -284,12 +284,7 @@ class Trainer:
             loss.backward()
         finally:
             self.D.requires_grad_(True)
-        grads = [p.grad for p in self.G.parameters() if p.grad is not None]
-        norms = (
-            torch.stack(torch._foreach_norm(grads)).float()
-            if grads
-            else torch.zeros(1, device=self.device)
-        )
+        norms = _grad_norms(p for p in self.G.parameters() if p.requires_grad)
         self.opt_g.step()
         if self.ema is not None:
             self._update_ema()
@@ -521,11 +516,13 @@ class Trainer:
         return json.loads((self.run_dir / "run.json").read_text())
 
 
-def _grad_norm(params: Any) -> Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    if not grads:
-        return torch.zeros(())
-    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)).float())
+def _grad_norms(params: Any) -> Tensor:
+    """Per-parameter gradient norms in one fused kernel, 0 where a parameter got no gradient.
+
+    One entry per parameter, so the vector lines up with the parameters' names.
+    """
+    grads = [p.grad if p.grad is not None else p.new_zeros(()) for p in params]
+    return torch.stack(torch._foreach_norm(grads)).float()
 
 
 def default_run_dir(config: TrainConfig) -> Path:
