@@ -7,20 +7,14 @@ import platform
 import re
 from pathlib import Path
 
+from ganzoo.hardware import cpu_name
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 def machine() -> str:
     """One line describing this machine (CPU model, cores) for the tables."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def write_section(name: str, markdown: str, doc: Path = DOC) -> None:

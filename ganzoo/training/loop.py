@@ -12,7 +12,6 @@ import contextlib
 import copy
 import json
 import math
-import platform
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from ganzoo import __version__
 from ganzoo.api import build, build_architecture, dataset_spec
 from ganzoo.errors import ConfigError, TrainingError
 from ganzoo.events import Alarm, StepRecord
+from ganzoo.hardware import cpu_name
 from ganzoo.imports import import_string
 from ganzoo.interfaces import DiscriminatorOutput, GANLoss
 from ganzoo.registry import get_registry
@@ -537,14 +537,3 @@ def hardware(device: torch.device) -> str:
         return torch.cuda.get_device_name(device)
     threads = torch.get_num_threads()
     return f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}"
-
-
-def cpu_name() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()} CPU"
