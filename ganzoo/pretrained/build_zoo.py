@@ -63,32 +63,28 @@ def train(name: str, runs_dir: Path, data_root: str | None) -> Path:
     return run_dir
 
 
-def export(name: str, run_dir: Path) -> tuple[Path, dict[str, Any]]:
+def export(name: str, model: Any) -> tuple[Path, dict[str, Any]]:
     """Write the generator's weights (fp16 when lossless to the eye) to ``weights/``."""
-    from ganzoo.training.rundir import load_run_model
+    import copy
+
     from ganzoo.weights import save_module
 
-    model = load_run_model(run_dir)
     ref = model.sample(64, seed=0)
-    half = model.generator.half().float()  # round-trip the weights through fp16
-    diff = float((half.sample(64, seed=0) - ref).abs().max())
-    model = load_run_model(run_dir)
+    half = copy.deepcopy(model.generator).half()
+    diff = float((half.float().sample(64, seed=0) - ref).abs().max())  # the fp16 round trip
     dtype = "float16" if diff <= 2 / 255 else "float32"  # [-1, 1] spans 255 grey levels over 2
-    if dtype == "float16":
-        model.generator.half()
     path = WEIGHTS / f"{name}.generator.safetensors"
-    save_module(model.generator, path)  # no extra metadata: safetensors orders it randomly
+    # no extra metadata: safetensors writes it in random order, which would change the sha256
+    save_module(
+        copy.deepcopy(model.generator).half() if dtype == "float16" else model.generator, path
+    )
     return path, {"dtype": dtype, "fp16_max_abs_diff": round(diff, 5)}
 
 
-def evaluate(
-    name: str, run_dir: Path, data_root: str | None
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """Metrics of the run's model with the default protocol, plus the floors and the protocol."""
+def evaluate(model: Any, data_root: str | None) -> tuple[dict[str, float], dict[str, Any]]:
+    """Metrics of ``model`` with the default protocol, plus the floors and the protocol."""
     from ganzoo.metrics.evaluate import evaluate as run_eval
-    from ganzoo.training.rundir import load_run_model
 
-    model = load_run_model(run_dir)
     result = run_eval(model, data_root=data_root)
     return result.metrics, {
         "floors": result.floors,
@@ -99,6 +95,7 @@ def evaluate(
 def record(
     name: str,
     run_dir: Path,
+    model: Any,
     weights: Path,
     export_info: dict[str, Any],
     metrics: dict[str, float],
@@ -106,12 +103,11 @@ def record(
 ) -> dict[str, Any]:
     """The zoo.json entry (a ModelSpec plus the evaluation details) of one model."""
     from ganzoo.images import save_samples
-    from ganzoo.training.rundir import load_run_model, read_run_config
+    from ganzoo.training.rundir import read_run_config
     from ganzoo.weights import sha256_file
 
     config = read_run_config(run_dir)
     run = json.loads((run_dir / "run.json").read_text())
-    model = load_run_model(run_dir)
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     save_samples(model.sample(64, seed=0), DOCS_IMG / f"{name}.png")
     modality = model.data.modality
@@ -222,6 +218,8 @@ def models_doc(zoo: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from ganzoo.training.rundir import load_run_model
+
     parser = argparse.ArgumentParser(
         description="Train, export, evaluate and pin the pretrained zoo."
     )
@@ -234,9 +232,10 @@ def main(argv: list[str] | None = None) -> None:
         if not (RECIPES / f"{name}.yaml").is_file():
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
         run_dir = train(name, args.runs_dir, args.data_root)
-        weights, export_info = export(name, run_dir)
-        metrics, evaluation = evaluate(name, run_dir, args.data_root)
-        entry = record(name, run_dir, weights, export_info, metrics, evaluation)
+        model = load_run_model(run_dir)  # loaded once: export, evaluation and the record share it
+        weights, export_info = export(name, model)
+        metrics, evaluation = evaluate(model, args.data_root)
+        entry = record(name, run_dir, model, weights, export_info, metrics, evaluation)
         zoo = (
             json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
         )  # another build may have written
