@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.report import machine, write_section
+from benchmarks.report import machine, publish
 
 BIN = Path(sys.executable).parent
 
@@ -96,10 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         lines.append(
             f"| `{name}` | {r['wall_s']:.3f} | {r['rss_mib']:.1f} | {r['wall_s'] / torch_wall:.2f}x |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        write_section("cli", table)
+    publish("cli", lines, write=not args.no_write)
     return results
 
 

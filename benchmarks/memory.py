@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import machine, write_section
+from benchmarks.report import machine, publish
 
 NEVER = 10**9
 
@@ -128,10 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"| leak check: growth after the first 10% of {steps} steps (tolerance "
         f"{args.tolerance:.0f} MiB) | {grew:.1f} MiB: {'pass' if ok else 'FAIL'} |",
     ]
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        write_section("memory", table)
+    publish("memory", lines, write=not args.no_write)
     return {"peak": peak["peak_mib"], "growth": grew, "ok": ok, "samples": leak["samples"]}
 
 

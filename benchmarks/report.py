@@ -29,3 +29,12 @@ def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
         else text.rstrip() + "\n\n" + block + "\n"
     )
     doc.write_text(text)
+
+
+def publish(name: str, lines: list[str], write: bool = True) -> str:
+    """Print a benchmark's markdown and, unless ``write`` is false, put it in its docs section."""
+    table = "\n".join(lines)
+    print(table)
+    if write:
+        write_section(name, table)
+    return table

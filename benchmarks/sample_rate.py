@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 import ganzoo
-from benchmarks.report import machine, write_section
+from benchmarks.report import machine, publish
 from benchmarks.train_step import load_line
 
 FRESH = ("gan", "cgan", "dcgan", "wgan", "wgan-gp", "lsgan", "sngan", "acgan", "infogan")
@@ -96,10 +96,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
             f"| {name} | {r['no_grad']:.0f} | {r['inference_mode']:.0f} | "
             f"{r['inference_mode'] / r['no_grad']:.2f}x |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        write_section("sample-rate", table)
+    publish("sample-rate", lines, write=not args.no_write)
     return results
 
 

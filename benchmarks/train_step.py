@@ -37,7 +37,7 @@ from benchmarks.reference import (
     mnist_loader,
     points_loader,
 )
-from benchmarks.report import machine, write_section
+from benchmarks.report import machine, publish
 from ganzoo.data.mnist import data_root
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import Trainer
@@ -547,10 +547,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"| {setting} | {name} | {p['gflop']:.2f} | {p['ms']:.1f} | {p['gflops']:.1f} | "
                 f"{100 * p['gflops'] / peak:.0f}% |"
             )
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        write_section("train-step", table)
+    publish("train-step", lines, write=not args.no_write)
 
     # the levers
     lever_case = CASES[0]
@@ -595,10 +592,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lines.append(
             f"| {row['layer']} | {row['layout']} | {row['backend']} | {vals[0]:.1f} | {vals[1]:.1f} |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        write_section("train-levers", table)
+    publish("train-levers", lines, write=not args.no_write)
     return results
 
 
