@@ -19,10 +19,10 @@ The tutorial's D ends in ``Sigmoid`` and uses ``BCELoss``; ganzoo's D returns lo
 loops use ``BCEWithLogitsLoss``, the numerically stable form of the same objective (and the one
 whose values match ganzoo's non-saturating loss to float rounding).
 
-Differences in *work* from ganzoo's loop (documented in docs/benchmarks.md): the tutorial reuses
-the D step's fakes for the G step (one G forward per iteration, ganzoo draws fresh latents and
-runs G twice, once under no_grad); the tutorial computes D's weight gradients in the G step
-(ganzoo freezes D there).
+Differences in *work* from ganzoo's loop (documented in docs/benchmarks.md): both reuse the D
+step's fakes for the G step (one G forward per iteration), but the tutorial computes D's weight
+gradients in the G step (ganzoo freezes D there) and calls backward twice in the D step (real,
+then fake; ganzoo sums the two losses and calls it once).
 """
 
 from __future__ import annotations

@@ -183,7 +183,8 @@ def sample_command(
 
         modes = None
         if model.data.modality == "points":
-            modes = ganzoo.build(model.data.name, size=1).modes
+            # the data set's own defaults: a plugin's point data set need not take a size
+            modes = ganzoo.build(model.data.name).modes
         save_samples(samples, out, modes=modes)
     elif suffix == ".safetensors":
         from ganzoo.weights import save_tensors

@@ -206,9 +206,10 @@ class DistributedTrainer(Trainer):
             nn.SyncBatchNorm.convert_sync_batchnorm(self.D)
         self.G_ddp = _wrap(self.G, self.device)
         self.D_ddp = _wrap(_ForwardAll(self.D), self.device)
-        self._g_plain, self._d_plain = self._g_forward, self._d_forward_all
-        self._g_synced: Any = torch.compile(self.G_ddp) if config.compile else self.G_ddp
-        self._d_synced: Any = torch.compile(self.D_ddp) if config.compile else self.D_ddp
+        # G with grads and D in its update go through DDP (their gradients are all-reduced);
+        # G under no_grad and the frozen D of the G step stay unwrapped.
+        self._g_train_forward = torch.compile(self.G_ddp) if config.compile else self.G_ddp
+        self._d_forward_all = torch.compile(self.D_ddp) if config.compile else self.D_ddp
         self._sync_stop_due = False
         self._notices: list[dict[str, Any]] = []
         self._summary: dict[str, Any] = {}
@@ -233,16 +234,6 @@ class DistributedTrainer(Trainer):
         return y[self._rows()]
 
     # ----------------------------------------------------------------- the two updates
-    def _d_step(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        # G unwrapped under no_grad, D through DDP: only D's gradients are all-reduced.
-        self._g_forward, self._d_forward_all = self._g_plain, self._d_synced
-        return super()._d_step()
-
-    def _g_step(self) -> tuple[Tensor, Tensor, Tensor | None]:
-        # G through DDP, D unwrapped and frozen: only G's gradients are all-reduced.
-        self._g_forward, self._d_forward_all = self._g_synced, self._d_plain
-        return super()._g_step()
-
     # ----------------------------------------------------------------- records and stopping
     def _flush(self, elapsed: float, images: int) -> Any:
         dist.all_reduce(self._acc)  # the one collective per record: sum, then mean over ranks
@@ -343,7 +334,9 @@ class DistributedTrainer(Trainer):
             # every rank finishes its collectives, and the DDP wrappers (whose reducers hold the
             # group) go, before the group is destroyed: otherwise a rank can abort at exit
             dist.barrier()
-            for name in ("_g_synced", "_d_synced", "G_ddp", "D_ddp"):
+            self._g_train_forward, self._d_forward_all = self._g_forward, self._d_frozen_forward_all
+            self._kept_fakes = None
+            for name in ("G_ddp", "D_ddp"):
                 if hasattr(self, name):
                     delattr(self, name)
             import gc

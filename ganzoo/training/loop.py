@@ -1,8 +1,9 @@
 """The GAN training loop.
 
 Alternating updates as the literature describes them: ``n_critic`` D steps with G held fixed (its
-output made under no_grad), then one G step with D held fixed (D's parameters do not require grad,
-D's optimizer is untouched). Statistics accumulate on the device and are read once every
+output detached), then one G step with D held fixed (D's parameters do not require grad, D's
+optimizer is untouched). By default (``reuse_fakes``) the G step reuses the last D step's latents
+and fakes, as the PyTorch DCGAN tutorial does, so G runs forward once per iteration. Statistics accumulate on the device and are read once every
 ``log_every`` steps, so the loop does not wait on the host in between.
 """
 
@@ -128,10 +129,16 @@ class Trainer:
         self.want_layer_norms = False
         self._stop_reason: str | None = None
         self._last_real: tuple[Tensor, Tensor | None] | None = None
+        # The forward passes the updates call: G under no_grad and D with grads in the D step,
+        # G with grads and D frozen in the G step (a multi-process run routes the ones with
+        # grads through DDP).
         self._g_forward = torch.compile(self.G) if config.compile else self.G
         self._d_forward_all = (
             torch.compile(self.D.forward_all) if config.compile else self.D.forward_all
         )
+        self._g_train_forward = self._g_forward
+        self._d_frozen_forward_all = self._d_forward_all
+        self._kept_fakes: tuple[Tensor, Tensor | None, Tensor] | None = None
         n_fixed = (
             config.num_samples
             if self.data.spec.modality == "image"
@@ -227,13 +234,24 @@ class Trainer:
         return contextlib.nullcontext()
 
     # ----------------------------------------------------------------- the two updates
-    def _d_step(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    def _d_step(self, keep_for_g: bool = False) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """One D update on a real batch and fakes of fresh latents (G's output detached).
+
+        With ``keep_for_g``, G's forward keeps its graph and the G step that follows reuses these
+        latents and fakes (one G forward per iteration instead of two).
+        """
         x_real, y_real = self._real_batch()
         self._last_real = (x_real, y_real)
         z = self._latents()
         y_fake = self._fake_labels()
-        with torch.no_grad(), self._autocast():
-            fake = self._g_forward(z, y_fake)
+        if keep_for_g:
+            with self._autocast():
+                fake_g = self._g_train_forward(z, y_fake)
+            self._kept_fakes = (z, y_fake, fake_g)
+            fake = fake_g.detach()
+        else:
+            with torch.no_grad(), self._autocast():
+                fake = self._g_forward(z, y_fake)
         with self._autocast():
             out_real = self._d_forward_all(x_real, y_real)
             out_fake = self._d_forward_all(fake, y_fake)
@@ -259,18 +277,22 @@ class Trainer:
         )
 
     def _g_step(self) -> tuple[Tensor, Tensor, Tensor | None]:
-        z = self._latents()
-        y_fake = self._fake_labels()
+        """One G update with D frozen: on the last D step's fakes when kept, else fresh ones."""
         self.D.requires_grad_(False)
         try:
             with self._autocast():
-                fake = self._g_forward(z, y_fake)
-                out_fake = self._d_forward_all(fake, y_fake)
+                if self._kept_fakes is not None:
+                    z, y_fake, fake = self._kept_fakes
+                    self._kept_fakes = None
+                else:
+                    z, y_fake = self._latents(), self._fake_labels()
+                    fake = self._g_train_forward(z, y_fake)
+                out_fake = self._d_frozen_forward_all(fake, y_fake)
                 real_out: DiscriminatorOutput | None = None
                 if self.loss.generator_needs_real or self.loss.uses_features:
                     assert self._last_real is not None
                     with torch.no_grad():
-                        real_out = self._d_forward_all(*self._last_real)
+                        real_out = self._d_frozen_forward_all(*self._last_real)
                 if self.loss.uses_features:
                     loss = self.loss.generator_loss(out_fake, real_out)  # type: ignore[arg-type]
                 else:
@@ -301,8 +323,9 @@ class Trainer:
 
     def train_step(self) -> None:
         """One generator iteration: ``n_critic`` D updates, then one G update."""
-        for _ in range(self.n_critic):
-            loss_d, real, fake, pen_gn = self._d_step()
+        for i in range(self.n_critic):
+            keep = self.config.reuse_fakes and i == self.n_critic - 1
+            loss_d, real, fake, pen_gn = self._d_step(keep_for_g=keep)
         loss_g, gn_g, layer = self._g_step()
         real_sign = real.sign().mean()
         acc = ((real > 0).float().mean() + (fake < 0).float().mean()) / 2
