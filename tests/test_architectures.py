@@ -263,3 +263,21 @@ def test_pacgan_scores_packs_and_rejects_ragged_batches(data: str, m: int) -> No
     assert d(x).shape == (2,)
     with pytest.raises(DataError, match=f"multiples of {m}"):
         d(x[: 2 * m - 1])
+
+
+def test_gan_defaults_follow_the_modality() -> None:
+    """On points G has BatchNorm and D no dropout (PacGAN's GAN baseline: without G's BatchNorm
+    the vanilla GAN collapses onto one mode of ring-8); on images the paper's MNIST nets."""
+
+    def layers(module: torch.nn.Module) -> set[type]:
+        return {type(m) for m in module.modules()}
+
+    points = ganzoo.build("gan", data="ring-8")
+    assert torch.nn.BatchNorm1d in layers(points.generator)
+    assert torch.nn.Dropout not in layers(points.discriminator)
+    images = ganzoo.build("gan", data="mnist")
+    assert torch.nn.BatchNorm1d not in layers(images.generator)
+    assert torch.nn.Dropout in layers(images.discriminator)
+    forced = ganzoo.build("gan", data="ring-8", g_batchnorm=False, dropout=0.5)
+    assert torch.nn.BatchNorm1d not in layers(forced.generator)
+    assert torch.nn.Dropout in layers(forced.discriminator)

@@ -34,7 +34,12 @@ RING = {
     "architecture": "gan",
     "data": "ring-8",
     "data_options": {"size": 1024},
-    "architecture_options": {"g_hidden": [32, 32], "d_hidden": [32], "dropout": 0.0},
+    "architecture_options": {
+        "g_hidden": [32, 32],
+        "d_hidden": [32],
+        "dropout": 0.0,
+        "g_batchnorm": False,  # per-rank BatchNorm would make 2 x B differ from 1 x 2B
+    },
     "log_every": 2,
     "sample_every": 1000,
     "checkpoint_every": 4,
@@ -132,6 +137,8 @@ def cli_args(run: Path, *extra: str) -> list[str]:
         "architecture_options.d_hidden=[32]",
         "--set",
         "architecture_options.dropout=0.0",
+        "--set",
+        "architecture_options.g_batchnorm=false",
         "--set",
         "log_every=2",
         "--set",

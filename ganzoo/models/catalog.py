@@ -17,15 +17,16 @@ ENTRIES: list[Spec] = [
     ArchitectureSpec(
         name="gan",
         summary="Vanilla GAN: fully connected G and D (maxout, dropout); images or 2-D points.",
-        description="G: ReLU MLP, tanh output for images, linear output for points. D: maxout "
-        "MLP with dropout (the paper's MNIST setup: G 1200-1200, D 240-240 maxout x5). Hidden "
-        "sizes default by modality. The paper trained with SGD + momentum and a decaying "
+        description="Images: the paper's MNIST setup, G 1200-1200 ReLU with a tanh output, D "
+        "240-240 maxout x5 with dropout 0.5. Points: G 128x3 ReLU with BatchNorm (as PacGAN's "
+        "GAN baseline; without it G collapses onto one mode of ring-8) and a linear output, D "
+        "128-128 maxout x5 without dropout. The paper trained with SGD + momentum and a decaying "
         "learning rate; the default here is Adam 2e-4 (0.5, 0.999), which OptimizerSettings "
         "can express.",
         paper="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
         builder=_M + "gan:build",
         config=_C + "MLPConfig",
-        defaults={"latent_dim": 100, "maxout": 5, "dropout": 0.5},
+        defaults={"latent_dim": 100, "maxout": 5},
         modalities=("image", "points"),
         default_loss="non-saturating",
         optimizer=_DCGAN_ADAM,

@@ -35,7 +35,18 @@ class MLPConfig(ArchConfig):
     maxout: int | None = Field(
         5, ge=2, description="Maxout pieces in D's hidden layers (None: LeakyReLU 0.2)."
     )
-    dropout: float = Field(0.5, ge=0.0, lt=1.0, description="Dropout on D's hidden layers.")
+    dropout: float | None = Field(
+        None,
+        ge=0.0,
+        lt=1.0,
+        description="Dropout on D's hidden layers; None: 0.5 for images (the paper's MNIST D), "
+        "0 for points (as PacGAN's D).",
+    )
+    g_batchnorm: bool | None = Field(
+        None,
+        description="BatchNorm after G's hidden layers; None: on for points (as PacGAN's G; "
+        "without it G collapses onto one mode of ring-8), off for images (the paper's G).",
+    )
 
 
 class CGANConfig(ArchConfig):

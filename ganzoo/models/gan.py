@@ -1,7 +1,9 @@
 """``gan``: the vanilla GAN of Goodfellow et al. 2014, fully connected G and D.
 
-G: ReLU hidden layers, tanh output for images, linear output for 2-D points. D: maxout hidden
-layers with dropout (the paper's MNIST setup), a linear score head (logits).
+Images: the paper's MNIST setup, G with ReLU hidden layers and a tanh output, D with maxout
+hidden layers and dropout 0.5. Points (the 2-D mixtures): as PacGAN's GAN baseline, G with
+BatchNorm after its ReLU layers and a linear output, D without dropout; without G's BatchNorm G
+collapses onto one mode of ring-8 (measured, docs/architectures.md). D's head is linear (logits).
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ def build(config: MLPConfig, data: DatasetSpec) -> tuple[Generator, Discriminato
     """Build the MLP pair for ``data`` (any image shape, or points)."""
     image = is_image(data)
     g_default, d_default = IMAGE_HIDDEN if image else POINTS_HIDDEN
-    g = MLPGenerator(config.latent_dim, data.shape, config.g_hidden or g_default, bounded=image)
+    g = MLPGenerator(
+        config.latent_dim,
+        data.shape,
+        config.g_hidden or g_default,
+        bounded=image,
+        batchnorm=not image if config.g_batchnorm is None else config.g_batchnorm,
+    )
+    dropout = (0.5 if image else 0.0) if config.dropout is None else config.dropout
     d = MLPDiscriminator(
-        data.shape, config.d_hidden or d_default, maxout=config.maxout, dropout=config.dropout
+        data.shape, config.d_hidden or d_default, maxout=config.maxout, dropout=dropout
     )
     return g, d
