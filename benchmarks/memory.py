@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.report import machine, publish
+from benchmarks.report import command, machine, publish
 
 NEVER = 10**9
 
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     grew = growth(leak["samples"])
     ok = grew <= args.tolerance
     first, final = leak["samples"][0][1], leak["samples"][-1][1]
-    cmd = "python -m benchmarks.memory" + (" --quick" if args.quick else "")
+    cmd = command("benchmarks.memory", "--quick" if args.quick else "")
     if args.steps:
         cmd += f" --steps {args.steps}"
     lines = [

@@ -17,6 +17,14 @@ def machine() -> str:
     return f"{cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def command(module: str, *flags: str) -> str:
+    """The shell command that reproduces a table: ``OMP_NUM_THREADS`` when set, the module,
+    then ``flags`` (empty ones are dropped)."""
+    threads = os.environ.get("OMP_NUM_THREADS")
+    prefix = f"OMP_NUM_THREADS={threads} " if threads else ""
+    return " ".join([f"{prefix}python -m {module}", *(f for f in flags if f)])
+
+
 def write_section(name: str, markdown: str, doc: Path = DOC) -> None:
     """Replace (or append) the section between ``<!-- bench:NAME -->`` markers in ``doc``."""
     start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 import ganzoo
-from benchmarks.report import machine, publish
+from benchmarks.report import command, machine, publish
 from benchmarks.train_step import load_line
 
 FRESH = ("gan", "cgan", "dcgan", "wgan", "wgan-gp", "lsgan", "sngan", "acgan", "infogan")
@@ -80,11 +80,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     zoo, source = models(args.fresh)
     before = load_line()
     results = {name: measure(model, n, reps) for name, model in zoo.items()}
-    cmd = "python -m benchmarks.sample_rate" + (" --quick" if args.quick else "")
+    cmd = command("benchmarks.sample_rate", "--quick" if args.quick else "")
     lines = [
         "## Sampling rate (`model.sample(n)`)",
         "",
-        f"Machine: {machine()}; torch {torch.__version__}, {torch.get_num_threads()} threads. "
+        f"Machine: {machine()}; torch {torch.__version__}, {torch.get_num_threads()} thread(s). "
         f"Machine load: {before} before, {load_line()} after. Command: `{cmd}` (n={n}, "
         f"{reps} alternating repetitions, medians). Models: {source}.",
         "",

@@ -37,7 +37,7 @@ from benchmarks.reference import (
     mnist_loader,
     points_loader,
 )
-from benchmarks.report import machine, publish
+from benchmarks.report import command, machine, publish
 from ganzoo.data.mnist import data_root
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import Trainer
@@ -476,7 +476,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     steps = args.steps or (2 if args.quick else 6)
     rounds = 2 if args.quick else args.rounds
     warmup = 1 if args.quick else 2
-    cmd = "python -m benchmarks.train_step" + (" --quick" if args.quick else "")
+    cmd = command("benchmarks.train_step", "--quick" if args.quick else "")
     if args.steps:
         cmd += f" --steps {args.steps}"
     peak, clock = peak_gflops(), cpu_clock_ghz()
