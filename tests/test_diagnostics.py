@@ -137,7 +137,36 @@ def test_oscillation_dirac_gan() -> None:
 
     alarms = _feed("oscillation", dirac_records(0, 8000, gamma=0.0))
     assert len(alarms) == 1 and alarms[0].kind == "oscillation"
+    # D(G(z)) of this Dirac-GAN has a period of about 730 steps: caught within two cycles
+    assert alarms[0].step <= 1600
+    assert 500 <= alarms[0].evidence["period_steps"] <= 1000
+    assert alarms[0].evidence["explained"] >= 0.8
     assert _feed("oscillation", dirac_records(0, 8000, gamma=1.0)) == []
+
+
+def test_oscillation_autocorrelation_is_the_biased_estimator() -> None:
+    from ganzoo.diagnostics.oscillation import acf
+
+    x = [math.sin(2 * math.pi * i / 10) for i in range(40)]
+    assert acf(x, 10) == pytest.approx(30 / 40, abs=0.01)  # (n - lag) / n for a sinusoid
+    rng = random.Random(3)
+    noise = [rng.gauss(0, 1) for _ in range(20)]
+    assert all(-1 <= acf(noise, k) <= 1 for k in range(1, 20))
+
+
+@pytest.mark.parametrize("kind", ["white", "random-walk"])
+def test_oscillation_silent_on_noise_and_drift(kind: str) -> None:
+    """Large-amplitude noise and random walks (what a healthy run's D(G(z)) does) are no cycle."""
+    rng = random.Random(7)
+    fired = 0
+    for _ in range(10):
+        v, values = 0.0, []
+        for _ in range(200):
+            v = rng.gauss(0, 0.3) if kind == "white" else v + rng.gauss(0, 0.1)
+            values.append(v)
+        recs = [_rec(50 * (i + 1), d_fake=x) for i, x in enumerate(values)]
+        fired += bool(_feed("oscillation", recs))
+    assert fired <= (0 if kind == "white" else 2)
 
 
 def _ring(k: int, n: int = 1000, seed: int = 0) -> tuple[torch.Tensor, object]:
@@ -162,6 +191,23 @@ def test_sample_detectors(name: str) -> None:
     fresh = build(name)
     alarms = fresh.on_samples(500, partial, {"data": data})
     assert [a.severity for a in alarms] == ["warning"]
+
+
+def test_mode_collapse_needs_enough_samples_for_partial() -> None:
+    """One 64-sample grid cannot tell a missing mode from chance; four can."""
+    from ganzoo.diagnostics.mode_collapse import ModeCollapse
+
+    det = ModeCollapse()
+    g = torch.Generator().manual_seed(0)
+    nine = lambda: torch.randint(0, 9, (64,), generator=g)  # noqa: E731  class 9 missing
+    assert [det.check(500 * i, nine(), 10, 64) for i in (1, 2, 3)] == [[], [], []]
+    alarms = det.check(2000, nine(), 10, 64)  # 256 samples in the window
+    assert [a.severity for a in alarms] == ["warning"]
+    assert alarms[0].evidence["modes_covered"] == 9 and alarms[0].evidence["samples"] == 256
+    # a present but weak class (a quarter of its share, like a 1-epoch DCGAN's) is not missing
+    p = torch.tensor([0.25] + [1.0] * 9)
+    weak = torch.multinomial(p / p.sum(), 1000, replacement=True, generator=g)
+    assert ModeCollapse().check(500, weak, 10, 1000) == []
 
 
 def test_mode_collapse_mnist_labels(mnist_root) -> None:
@@ -251,6 +297,19 @@ def test_diagnose_without_metrics_is_a_clear_error(tmp_path) -> None:
 
     with pytest.raises(ConfigError, match="too few"):
         diagnose_samples(torch.zeros(10, 2), None)
+
+
+def test_vanishing_gradient_scenario_minimax_vs_non_saturating(mnist_root) -> None:
+    """The benchmark's small DCGAN with D's lr x10 from S: under minimax D(G(z)) -> 0 and G's
+    gradient vanishes (alarm within 300 steps); under the non-saturating loss it does not."""
+    from benchmarks.diagnostics.scenarios import train_run
+
+    torch.set_num_threads(1)
+    bad = train_run("mnist-minimax-d-ahead", 0)
+    assert bad.onset is not None and bad.alarms
+    src, step = bad.alarms[0]
+    assert src == "vanishing-gradient" and bad.onset <= step <= bad.onset + 300
+    assert train_run("mnist-ns-d-ahead", 0).alarms == []
 
 
 def test_benchmark_small_subset() -> None:
