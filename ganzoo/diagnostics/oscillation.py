@@ -1,9 +1,20 @@
-"""``oscillation``: losses and D's outputs cycle instead of settling (Mescheder et al. 2018)."""
+"""``oscillation``: losses and D's outputs cycle instead of settling (Mescheder et al. 2018).
+
+The test, on each of D's mean score on fakes and G's loss over the last 16-48 records: remove the
+linear trend, fit the best single sinusoid with a period of 4 records to half the window (so at
+least two whole cycles are in view), and call it a cycle when that sinusoid explains >= 80% of the
+detrended variance, its amplitude has not decayed (late half >= half the early half) and is
+>= ``min_amplitude``, in ``patience`` analyses in a row. White noise leaves about 2/n of the
+variance to any one frequency; a random walk, detrended, concentrates it at the longest periods,
+which the two-cycle limit excludes. The evidence reports the autocorrelation at the period (the
+standard biased estimator, sum x_t x_{t+k} / sum x_t^2, so it lies in [-1, 1]).
+"""
 
 from __future__ import annotations
 
 import math
 from collections import deque
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import Field
@@ -18,17 +29,23 @@ SIGNALS = ("d_fake", "loss_g")
 class OscillationConfig(DiagnosticConfig):
     """Thresholds of the oscillation detector."""
 
-    window: int = Field(48, ge=12, description="Records analysed (the last ``window``).")
-    acf: float = Field(0.4, gt=0, lt=1, description="|autocorrelation| at the trough and peak.")
+    window: int = Field(48, ge=12, description="Records analysed at most (the last ``window``).")
+    min_records: int = Field(16, ge=8, description="Records needed before the first analysis.")
+    explained: float = Field(
+        0.8, gt=0, lt=1, description="Share of detrended variance the best sinusoid must explain."
+    )
+    cycles: float = Field(2.0, ge=1, description="Whole cycles that must fit in the records.")
+    min_period: float = Field(4.0, ge=2, description="Shortest period considered (records).")
     damping: float = Field(0.5, gt=0, le=1, description="Min ratio of late/early amplitude.")
     min_amplitude: float = Field(
         0.05, ge=0, description="Min std of the detrended signal (raw units)."
     )
-    every: int = Field(4, ge=1, description="Analyse every this many records.")
+    every: int = Field(1, ge=1, description="Analyse every this many records.")
     patience: int = Field(2, ge=1, description="Analyses in a row that must find a cycle.")
 
 
-def _detrend(values: list[float]) -> list[float]:
+def detrend(values: list[float]) -> list[float]:
+    """``values`` minus their least-squares line."""
     n = len(values)
     xm = (n - 1) / 2
     ym = sum(values) / n
@@ -37,38 +54,55 @@ def _detrend(values: list[float]) -> list[float]:
     return [v - ym - slope * (i - xm) for i, v in enumerate(values)]
 
 
-def _acf(x: list[float], lag: int) -> float:
-    n = len(x)
+def acf(x: list[float], lag: int) -> float:
+    """Autocorrelation of ``x`` (mean already removed) at ``lag``: the standard biased estimator
+    sum_t x_t x_{t+lag} / sum_t x_t^2, which stays within [-1, 1]."""
     den = sum(v * v for v in x)
-    if den <= 0:
+    if den <= 0 or lag >= len(x):
         return 0.0
-    return sum(x[i] * x[i + lag] for i in range(n - lag)) / den * n / (n - lag)
+    return sum(x[i] * x[i + lag] for i in range(len(x) - lag)) / den
 
 
-def periodicity(values: list[float], acf_threshold: float) -> tuple[float, float, int]:
-    """``(trough, peak, period)`` of the detrended series' autocorrelation: a cycle shows a trough
-    below ``-acf_threshold`` followed by a peak above ``acf_threshold`` (period = peak lag, 0 when
-    none)."""
-    x = _detrend(values)
-    n = len(x)
-    trough, trough_lag = 1.0, 0
-    for lag in range(2, n // 2 + 1):
-        a = _acf(x, lag)
-        if a < trough:
-            trough, trough_lag = a, lag
-    if trough > -acf_threshold:
-        return trough, 0.0, 0
-    peak, peak_lag = -1.0, 0
-    for lag in range(trough_lag + 1, min(n - 4, 3 * trough_lag) + 1):
-        a = _acf(x, lag)
-        if a > peak:
-            peak, peak_lag = a, lag
-    return trough, peak, peak_lag if peak >= acf_threshold else 0
+@lru_cache(maxsize=64)
+def _bases(n: int, min_period: float, max_period: float) -> tuple[tuple, ...]:
+    """Per trial period (geometric grid, 4% apart): the period, cos and sin columns, and the
+    inverse of their 2x2 Gram matrix."""
+    out = []
+    p = min_period
+    while p <= max_period + 1e-9:
+        w = 2 * math.pi / p
+        c = [math.cos(w * i) for i in range(n)]
+        s = [math.sin(w * i) for i in range(n)]
+        cc, ss = sum(v * v for v in c), sum(v * v for v in s)
+        cs = sum(a * b for a, b in zip(c, s, strict=True))
+        det = cc * ss - cs * cs
+        if det > 1e-9:
+            out.append((p, c, s, ss / det, -cs / det, cc / det))
+        p *= 1.04
+    return tuple(out)
+
+
+def best_sinusoid(x: list[float], min_period: float, max_period: float) -> tuple[float, float]:
+    """``(share of variance explained, period)`` of the least-squares sinusoid that best fits the
+    detrended series ``x`` among periods in [min_period, max_period] records."""
+    total = sum(v * v for v in x)
+    best = (0.0, 0.0)
+    if total <= 0 or max_period < min_period:
+        return best
+    for p, c, s, i11, i12, i22 in _bases(len(x), min_period, round(max_period, 6)):
+        xc = sum(a * b for a, b in zip(x, c, strict=True))
+        xs = sum(a * b for a, b in zip(x, s, strict=True))
+        # fitted a, b = G^-1 (xc, xs); explained sum of squares = a*xc + b*xs
+        a, b = i11 * xc + i12 * xs, i12 * xc + i22 * xs
+        share = (a * xc + b * xs) / total
+        if share > best[0]:
+            best = (share, p)
+    return best
 
 
 class Oscillation(Diagnostic):
-    """Alarms when D's mean score on fakes or G's loss cycles with an undamped period inside the
-    last ``window`` records (autocorrelation trough then peak beyond +-0.4)."""
+    """Alarms when D's mean score on fakes or G's loss follows an undamped sinusoid (>= 80% of its
+    detrended variance, >= 2 cycles in view) over the last 16-48 records."""
 
     name: ClassVar[str] = "oscillation"
 
@@ -82,6 +116,18 @@ class Oscillation(Diagnostic):
         self.streak = 0
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
+    def analyse(self, values: list[float]) -> tuple[float, float, float] | None:
+        """``(explained share, period in records, amplitude)`` when ``values`` cycle, else None."""
+        c = self.config
+        x = detrend(values)
+        half = len(x) // 2
+        early = math.sqrt(sum(v * v for v in x[:half]) / half)
+        late = math.sqrt(sum(v * v for v in x[half:]) / (len(x) - half))
+        if late < c.min_amplitude or late < c.damping * early:
+            return None
+        share, period = best_sinusoid(x, c.min_period, len(x) / c.cycles)
+        return (share, period, late) if share >= c.explained else None
+
     def on_step(self, record: StepRecord) -> list[Alarm]:
         c = self.config
         for s in SIGNALS:
@@ -89,42 +135,37 @@ class Oscillation(Diagnostic):
             self.history[s].append(v if math.isfinite(v) else 0.0)
         self.steps.append(record.step)
         self.count += 1
-        if len(self.steps) < c.window or self.count % c.every:
+        if len(self.steps) < c.min_records or self.count % c.every:
             return []
         found = None
         for s in SIGNALS:
-            values = list(self.history[s])
-            x = _detrend(values)
-            half = len(x) // 2
-            early = math.sqrt(sum(v * v for v in x[:half]) / half)
-            late = math.sqrt(sum(v * v for v in x[half:]) / (len(x) - half))
-            if late < c.min_amplitude or late < c.damping * early:
-                continue
-            trough, peak, period = periodicity(values, c.acf)
-            if period:
-                found = (s, trough, peak, period, late)
+            hit = self.analyse(list(self.history[s]))
+            if hit is not None:
+                found = (s, *hit)
                 break
         self.streak = self.streak + 1 if found else 0
         severity = "warning" if found and self.streak >= c.patience else None
         if not self.debounce.update(record.step, severity):
             return []
         assert found is not None
-        s, trough, peak, period, amp = found
+        s, share, period, amp = found
         span = (self.steps[-1] - self.steps[0]) / max(len(self.steps) - 1, 1)
+        r = acf(detrend(list(self.history[s])), round(period))
         return [
             make_alarm(
                 "oscillation",
                 record.step,
                 "warning",
-                f"{s} cycles with a period of about {period * span:.0f} steps "
-                f"(autocorrelation {trough:.2f} / {peak:.2f}, amplitude {amp:.3g}) and does not damp",
+                f"{s} cycles with a period of about {period * span:.0f} steps (a sinusoid "
+                f"explains {share:.0%} of its variance, amplitude {amp:.3g}) and does not damp",
                 "add a zero-centred gradient penalty (R1) or lower the learning rates",
                 self.name,
                 {
                     "period_steps": period * span,
-                    "acf_trough": trough,
-                    "acf_peak": peak,
+                    "explained": share,
+                    "acf_at_period": r,
                     "amplitude": amp,
+                    "records": float(len(self.steps)),
                 },
             )
         ]
