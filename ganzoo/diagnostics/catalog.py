@@ -34,11 +34,19 @@ ENTRIES: list[Spec] = [
         description="On each sample grid against an equally large real batch (raw points or "
         "pixels): diversity ratio (mean pairwise distance, fake / real), birthday-paradox "
         "near-duplicates, and k=5 coverage. Full collapse (critical): ratio < 0.1 or > 50% "
-        "duplicates. Partial (warning): coverage < 0.8 (healthy ~0.97, Naeem 2020) or ratio < 0.5.",
+        "duplicates. Partial (warning): ratio < 0.5, or coverage < 0.9 on data of <= 16 "
+        "dimensions (2-D mixtures; healthy 0.95-0.98) and < 0.6 in pixel space (healthy "
+        "pretrained MNIST models 0.67-0.98).",
         paper="Arora & Zhang 2017 (birthday paradox); Naeem et al. 2020 (density and coverage)",
         builder=_M + "diversity:build",
         config=_M + "diversity:SampleDiversityConfig",
-        defaults={"full_ratio": 0.1, "coverage": 0.8, "k": 5, **_DEBOUNCE},
+        defaults={
+            "full_ratio": 0.1,
+            "coverage": 0.9,
+            "coverage_high_dim": 0.6,
+            "k": 5,
+            **_DEBOUNCE,
+        },
         detects="mode-collapse",
         enabled_by_default=True,
         signals=("samples", "real batch"),
