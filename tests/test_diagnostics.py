@@ -98,10 +98,15 @@ def test_vanishing_gradient_per_layer() -> None:
     assert len(alarms) == 1 and alarms[0].evidence["layers_collapsed"] == 1
 
 
-def test_minimax_saturation_alone_warns() -> None:
+def test_minimax_saturation_alone_warns_then_escalates() -> None:
     recs = [_rec(50 * (i + 1), p_fake=0.005, loss_name="minimax") for i in range(10)]
     alarms = _feed("vanishing-gradient", recs)
-    assert [a.severity for a in alarms] == ["warning"]
+    # warning after 2 records; critical once saturation has lasted 3x that
+    assert [(a.severity, a.step) for a in alarms] == [("warning", 100), ("critical", 300)]
+    assert "for 6 records" in alarms[1].message
+    # under the non-saturating loss a low D(G(z)) is no vanishing gradient
+    ns = [_rec(50 * (i + 1), p_fake=0.005) for i in range(10)]
+    assert _feed("vanishing-gradient", ns) == []
 
 
 def test_exploding_gradient() -> None:

@@ -57,7 +57,8 @@ ENTRIES: list[Spec] = [
         summary="G's gradient norm below 1% of its running median, or D(G(z)) < 0.01 under minimax.",
         description="Per record: G's total and per-layer gradient norms against their running "
         "median over 50 records (collapse below 1%: critical), and mean D(G(z)) < 0.01 under the "
-        "minimax loss (warning), each for 2 records in a row. Suggests the non-saturating loss.",
+        "minimax loss (warning; critical after 6 records), each for 2 records in a row. Suggests "
+        "the non-saturating loss.",
         paper="Goodfellow et al. 2014; Arjovsky & Bottou 2017, Towards Principled Methods for "
         "Training GANs",
         builder=_M + "vanishing:build",

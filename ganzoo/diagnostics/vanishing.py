@@ -24,7 +24,9 @@ class VanishingGradientConfig(DiagnosticConfig):
 
 class VanishingGradient(Diagnostic):
     """Alarms when G's total (or a layer's) gradient norm falls below 1% of its running median,
-    or, under the minimax loss, when mean D(G(z)) stays below 0.01 (G's gradient scales with it)."""
+    or, under the minimax loss, when mean D(G(z)) stays below 0.01 (G's gradient scales with it):
+    a warning after ``patience`` records, critical with a collapsed norm or after 3x ``patience``
+    records of saturation."""
 
     name: ClassVar[str] = "vanishing-gradient"
     wants_layer_grad_norms: ClassVar[bool] = True
@@ -34,6 +36,7 @@ class VanishingGradient(Diagnostic):
         self.total = RunningMedian(self.config.window)
         self.layers: dict[str, RunningMedian] = {}
         self.streak = 0
+        self.saturated_streak = 0
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
@@ -55,9 +58,16 @@ class VanishingGradient(Diagnostic):
             self.total.add(gn)  # collapsed values stay out, so the median remembers health
         hit = collapsed or saturated or bool(low_layers)
         self.streak = self.streak + 1 if hit else 0
+        self.saturated_streak = self.saturated_streak + 1 if saturated else 0
         severity = None
         if self.streak >= c.patience:
-            severity = "critical" if collapsed or (saturated and low_layers) else "warning"
+            # D(G(z)) < 0.01 for 3x patience records is critical even when G's norm never had a
+            # healthy median to fall from (D saturated within the warm-up), as d-overpowering
+            # escalates after 3x its patience
+            lasting = self.saturated_streak >= 3 * c.patience
+            severity = (
+                "critical" if collapsed or (saturated and low_layers) or lasting else "warning"
+            )
         if not self.debounce.update(record.step, severity):
             return []
         evidence = {"grad_norm_g": gn, "running_median": median, "p_fake": record.p_fake}
@@ -70,7 +80,10 @@ class VanishingGradient(Diagnostic):
             evidence["worst_layer_ratio"] = worst[1] / worst[2]
             parts.append(f"{len(low_layers)} layer(s) below 1% of their median (worst {worst[0]})")
         if saturated:
-            parts.append(f"mean D(G(z)) = {record.p_fake:.3g} < {c.p_fake} under the minimax loss")
+            parts.append(
+                f"mean D(G(z)) = {record.p_fake:.3g} < {c.p_fake} under the minimax loss "
+                f"for {self.saturated_streak} records"
+            )
         suggestion = (
             "switch to the non-saturating loss"
             if minimax
