@@ -401,13 +401,13 @@ def compare(
 
 
 LEVERS: dict[str, dict[str, Any]] = {
-    "defaults (foreach Adam, NCHW, default threads)": {},
-    "channels_last": {"channels_last": True},
+    "defaults (foreach Adam, channels_last, default threads)": {},
+    "NCHW (channels_last=False)": {"channels_last": False},
     "fused Adam": {"adam": {"fused": True}},
     "for-loop Adam (foreach=False)": {"adam": {"foreach": False}},
     "zero_grad(set_to_none=False)": {"keep_grads": True},
     "1 thread": {"threads": 1},
-    "channels_last + 1 thread": {"channels_last": True, "threads": 1},
+    "NCHW + 1 thread": {"channels_last": False, "threads": 1},
     "bf16 autocast (changes numerics)": {"amp": "bf16"},
 }
 
