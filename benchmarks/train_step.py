@@ -415,7 +415,10 @@ LEVERS: dict[str, dict[str, Any]] = {
 def levers(
     case: Case, steps: int, rounds: int, warmup: int, names: list[str] | None = None
 ) -> dict[str, float]:
-    """Interleaved img/s of ganzoo's loop under each switch of :data:`LEVERS`."""
+    """Interleaved img/s of ganzoo's loop under each switch of :data:`LEVERS` (or ``names``)."""
+    unknown = set(names or ()) - set(LEVERS)
+    if unknown:
+        raise KeyError(f"unknown levers {sorted(unknown)}; known: {list(LEVERS)}")
     runners: dict[str, Runner] = {}
     for name, lever in LEVERS.items():
         if names is not None and name not in names:

@@ -43,7 +43,7 @@ def test_compare_points_and_levers(mnist_root: Path) -> None:
     ring = Case("ring", "gan", "ring-8", 32, {"size": 512}, {})
     assert train_step.compare(ring, mnist_root, 1, 1, 0)["ganzoo"] > 0
     case = Case("tiny", "dcgan", "mnist", 16, {"limit": 256}, TINY)
-    names = ["channels_last", "fused Adam", "zero_grad(set_to_none=False)"]
+    names = ["NCHW (channels_last=False)", "fused Adam", "zero_grad(set_to_none=False)"]
     rates = train_step.levers(case, 1, 1, 0, names=names)
     assert set(rates) == set(names) and all(r > 0 for r in rates.values())
 
