@@ -25,9 +25,9 @@ import torch
 from pydantic import Field
 from torch import Tensor
 
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig
 from ganzoo.diagnostics._samples import reference_batch
-from ganzoo.diagnostics.mode_collapse import SUGGESTION
+from ganzoo.diagnostics.mode_collapse import collapse_alarm
 from ganzoo.events import Alarm
 from ganzoo.interfaces import Diagnostic
 
@@ -118,16 +118,13 @@ class SampleDiversity(Diagnostic):
             severity = "warning"
         if not self.debounce.update(step, severity):
             return []
-        what = "full mode collapse" if severity == "critical" else "partial mode collapse"
         return [
-            make_alarm(
-                "mode-collapse",
-                step,
-                severity,  # type: ignore[arg-type]
-                f"{what} (label-free): diversity {s['ratio']:.2f} of real, "
-                f"{s['duplicates']:.0%} near-duplicates, coverage {s['coverage']:.2f}",
-                SUGGESTION,
+            collapse_alarm(
                 self.name,
+                step,
+                severity,
+                f" (label-free): diversity {s['ratio']:.2f} of real, "
+                f"{s['duplicates']:.0%} near-duplicates, coverage {s['coverage']:.2f}",
                 {**s, "samples": float(min(fake.shape[0], c.max_samples))},
             )
         ]

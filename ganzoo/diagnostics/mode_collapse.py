@@ -21,6 +21,23 @@ SUGGESTION = (
 )
 
 
+def collapse_alarm(
+    source: str, step: int, severity: str, detail: str, evidence: dict[str, float]
+) -> Alarm:
+    """A ``mode-collapse`` alarm: full collapse when critical, else partial; ``detail`` says
+    what was seen."""
+    what = "full mode collapse" if severity == "critical" else "partial mode collapse"
+    return make_alarm(
+        "mode-collapse",
+        step,
+        severity,  # type: ignore[arg-type]
+        f"{what}{detail}",
+        SUGGESTION,
+        source,
+        evidence,
+    )
+
+
 class ModeCollapseConfig(DiagnosticConfig):
     """Thresholds of the labelled mode-collapse detector."""
 
@@ -89,16 +106,13 @@ class ModeCollapse(Diagnostic):
             severity = "warning"
         if not self.debounce.update(step, severity):
             return []
-        what = "full mode collapse" if severity == "critical" else "partial mode collapse"
         return [
-            make_alarm(
-                "mode-collapse",
-                step,
-                severity,  # type: ignore[arg-type]
-                f"{what}: samples cover {covered} of {num_modes} modes, "
-                f"KL(hist || uniform) = {kl:.3f} (labels: {self.method})",
-                SUGGESTION,
+            collapse_alarm(
                 self.name,
+                step,
+                severity,
+                f": samples cover {covered} of {num_modes} modes, "
+                f"KL(hist || uniform) = {kl:.3f} (labels: {self.method})",
                 {
                     "modes_covered": float(covered),
                     "num_modes": float(num_modes),
