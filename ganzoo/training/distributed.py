@@ -233,7 +233,6 @@ class DistributedTrainer(Trainer):
         y = torch.randint(0, self.G.num_classes, (self.global_batch,), device=self.device)
         return y[self._rows()]
 
-    # ----------------------------------------------------------------- the two updates
     # ----------------------------------------------------------------- records and stopping
     def _flush(self, elapsed: float, images: int) -> Any:
         dist.all_reduce(self._acc)  # the one collective per record: sum, then mean over ranks

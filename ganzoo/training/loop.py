@@ -3,8 +3,9 @@
 Alternating updates as the literature describes them: ``n_critic`` D steps with G held fixed (its
 output detached), then one G step with D held fixed (D's parameters do not require grad, D's
 optimizer is untouched). By default (``reuse_fakes``) the G step reuses the last D step's latents
-and fakes, as the PyTorch DCGAN tutorial does, so G runs forward once per iteration. Statistics accumulate on the device and are read once every
-``log_every`` steps, so the loop does not wait on the host in between.
+and fakes, as the PyTorch DCGAN tutorial does, so G runs forward once per iteration. Statistics
+accumulate on the device and are read once every ``log_every`` steps, so the loop does not wait
+on the host in between.
 """
 
 from __future__ import annotations
