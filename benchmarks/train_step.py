@@ -309,12 +309,7 @@ def pass_rates(
         for name, fn in (("G fwd+bwd", g_pass), ("D fwd+bwd", d_pass)):
             flops = count_flops(fn) or 0
             fn()
-            times = []
-            for _ in range(reps):
-                start = time.perf_counter()
-                fn()
-                times.append(time.perf_counter() - start)
-            sec = statistics.median(times)
+            sec = statistics.median(_timed(fn) for _ in range(reps))
             out[name] = {"gflop": flops / 1e9, "ms": sec * 1e3, "gflops": flops / sec / 1e9}
     return out
 
@@ -355,13 +350,9 @@ def conv_layers(batch_size: int = 64, reps: int = 5) -> list[dict[str, Any]]:
             for threads in (1, None):
                 with num_threads(threads):
                     fn()
-                    times = []
-                    for _ in range(reps):
-                        start = time.perf_counter()
-                        fn()
-                        times.append(time.perf_counter() - start)
+                    sec = statistics.median(_timed(fn) for _ in range(reps))
                 key = "1 thread" if threads == 1 else f"{torch.get_num_threads()} threads"
-                row[key] = flops / statistics.median(times) / 1e9
+                row[key] = flops / sec / 1e9
             rows.append(row)
     return rows
 
