@@ -286,7 +286,7 @@ def load_pretrained(spec: ModelSpec, revision: str | None = None) -> GANModel:
     spec's revision for downloads (the content must still match the pin). An ``ema_generator``
     file, when listed, supplies the generator's weights.
     """
-    from ganzoo.api import build_architecture
+    from ganzoo.building import build_architecture
     from ganzoo.weights import load_module, read_tensors
 
     roles = {wf.role: wf for wf in spec.weights}

@@ -141,7 +141,7 @@ def architecture_spec(config: dict[str, Any], where: str) -> ArchitectureSpec:
 
 
 def build_from_config(config: dict[str, Any], where: str) -> GANModel:
-    from ganzoo.api import build_architecture
+    from ganzoo.building import build_architecture
 
     spec = architecture_spec(config, where)
     return build_architecture(spec, data=config["dataset"], **(config.get("config") or {}))

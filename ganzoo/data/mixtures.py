@@ -58,7 +58,7 @@ def _mixture(
 
 def build_ring(config: RingConfig) -> TensorData:
     """Samples of the ring mixture (labels are mode indices, kept for coverage metrics)."""
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     centres = ring_modes(config.modes, config.radius)
     x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)
@@ -67,7 +67,7 @@ def build_ring(config: RingConfig) -> TensorData:
 
 def build_grid(config: GridConfig) -> TensorData:
     """Samples of the grid mixture."""
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     centres = grid_modes(config.side, config.spacing)
     x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)

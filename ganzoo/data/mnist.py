@@ -66,7 +66,7 @@ def read_mnist(config: MNISTConfig) -> tuple[torch.Tensor, torch.Tensor]:
 
 def build_mnist(config: MNISTConfig) -> TensorData:
     """The MNIST data set in memory."""
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     x, y = read_mnist(config)
     return TensorData(x, y, dataset_spec("mnist"))
@@ -85,6 +85,6 @@ def build_stacked_mnist(config: StackedMNISTConfig) -> TensorData:
 
 
 def stacked_spec() -> DatasetSpec:
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     return dataset_spec("stacked-mnist")

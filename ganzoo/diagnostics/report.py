@@ -58,7 +58,8 @@ def records_from_events(events: list[dict[str, Any]]) -> list[StepRecord]:
 
 def record_detectors(names: list[str] | None = None) -> list[Any]:
     """The registered diagnostics that watch records (all of them, default on or not)."""
-    from ganzoo.api import build, list_entries
+    from ganzoo.api import list_entries
+    from ganzoo.building import build_entry as build
 
     specs = [s for s in list_entries("diagnostic") if "samples" not in s.signals]  # type: ignore[union-attr]
     chosen = [s.name for s in specs if names is None or s.name in names]
@@ -152,7 +153,8 @@ def diagnose_samples(
     samples: Any, data: Any, step: int = 0, names: list[str] | None = None
 ) -> list[Alarm]:
     """Run the sample-based detectors once on ``samples`` of a finished model against ``data``."""
-    from ganzoo.api import build, list_entries
+    from ganzoo.api import list_entries
+    from ganzoo.building import build_entry as build
 
     if samples.shape[0] < 50:
         raise ConfigError(

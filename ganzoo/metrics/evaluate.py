@@ -156,7 +156,8 @@ def _check_counts(names: list[str], n: int, n_ref: int) -> None:
 
 
 def _dataset(name: str, data_root: str | None, **overrides: Any) -> Any:
-    from ganzoo.api import build, dataset_spec
+    from ganzoo.building import build_entry as build
+    from ganzoo.building import dataset_spec
 
     spec = dataset_spec(name)
     if spec.modality == "image" and data_root is not None:
@@ -167,7 +168,7 @@ def _dataset(name: str, data_root: str | None, **overrides: Any) -> Any:
 @lru_cache(maxsize=8)
 def _reference(name: str, split: str, size: int, data_root: str | None) -> _Set:
     """A real set (cached per process with its classifier outputs)."""
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     spec = dataset_spec(name)
     train = split == "train"
@@ -182,7 +183,7 @@ def _reference(name: str, split: str, size: int, data_root: str | None) -> _Set:
 
 
 def _mixture_geometry(name: str) -> tuple[Tensor, float]:
-    from ganzoo.api import dataset_spec, make_config
+    from ganzoo.building import dataset_spec, make_config
 
     data = _dataset(name, None, limit=1)
     config = make_config(dataset_spec(name), {})
@@ -242,7 +243,7 @@ def evaluate(
     the floors use the first ``n`` training images. Raises :class:`ConfigError` for unknown
     metrics or too few samples and :class:`DataError` for samples that do not fit.
     """
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
 
     start = time.perf_counter()
     is_tensor = isinstance(model_or_samples, Tensor)

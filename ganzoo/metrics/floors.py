@@ -20,7 +20,7 @@ from ganzoo.metrics.evaluate import evaluate
 
 def real_floors(n: int = 10_000, data_root: str | None = None) -> dict[str, dict[str, float]]:
     """Floors per data set: ``{"mnist train vs test": {...}, "mnist test": {...}, ...}``."""
-    from ganzoo.api import build
+    from ganzoo.building import build_entry as build
 
     out: dict[str, dict[str, float]] = {}
     train = build("mnist", train=True, root=data_root, limit=n)

@@ -23,7 +23,8 @@ import torch
 from torch import Tensor
 
 from ganzoo import __version__
-from ganzoo.api import build, build_architecture, dataset_spec
+from ganzoo.building import build_architecture, dataset_spec
+from ganzoo.building import build_entry as build
 from ganzoo.errors import ConfigError, TrainingError
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.hardware import cpu_name

@@ -45,7 +45,7 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
 
 def load_run_model(run_dir: Path, use_ema: bool = True, device: Any = None):
     """The model of a run's latest checkpoint (G replaced by its EMA when the run kept one)."""
-    from ganzoo.api import build_architecture
+    from ganzoo.building import build_architecture
     from ganzoo.registry import get_registry
     from ganzoo.training.checkpoint import latest_checkpoint
     from ganzoo.weights import load_module, read_tensors

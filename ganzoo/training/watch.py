@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 def build_diagnostics(names: list[str] | None) -> list[Diagnostic]:
     """Diagnostics by name; ``None`` means every registered one that is on by default."""
-    from ganzoo.api import build, list_entries
+    from ganzoo.api import list_entries
+    from ganzoo.building import build_entry as build
 
     if names is None:
         names = [s.name for s in list_entries("diagnostic") if s.enabled_by_default]  # type: ignore[union-attr]

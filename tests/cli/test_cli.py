@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import plugin_dists as pd
 import pytest
+from support import plugin_dists as pd
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

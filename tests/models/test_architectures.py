@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 import ganzoo
+import ganzoo.building
 from ganzoo.errors import ConfigError, DataError, UnknownNameError
 from ganzoo.specs import DatasetSpec
 
@@ -56,7 +57,7 @@ def test_every_builtin_architecture_is_registered() -> None:
 @pytest.mark.parametrize(("arch", "data"), CASES)
 def test_shapes_range_and_gradients(arch: str, data: str) -> None:
     model = ganzoo.build(arch, data=data)
-    spec = ganzoo.api.dataset_spec(data)
+    spec = ganzoo.building.dataset_spec(data)
     g, d = model.generator, model.discriminator
     m = getattr(model.config, "pack", 1)  # pacgan's D scores packs of m samples
     n = 4

@@ -5,7 +5,7 @@ memory with real commits (a new 40-hex oid each), branches, files with sha256 ET
 upload flow (batch -> PUT -> verify), private repos that need ``Authorization: Bearer <token>``,
 and 404s carrying the ``X-Error-Code`` headers the client turns into typed errors.
 
-Use :func:`start_hub` (or the ``hub_server`` fixture in ``tests/test_hub.py``)::
+Use :func:`start_hub` (or the ``hub_server`` fixture in ``tests/hub/test_hub.py``)::
 
     server = start_hub(token="hf_test")
     os.environ["HF_ENDPOINT"] = server.url  # before huggingface_hub is imported
@@ -530,7 +530,7 @@ def start_hub(token: str | None = "hf_emulator_token", user: str = "tester") -> 
     return HubServer(httpd, thread)
 
 
-if __name__ == "__main__":  # pragma: no cover - manual use: python tests/hub_server.py
+if __name__ == "__main__":  # pragma: no cover - manual use: python tests/support/hub_server.py
     server = start_hub()
     print(f"Hub emulator on {server.url} (token {server.state.token!r}); Ctrl-C stops it")
     try:

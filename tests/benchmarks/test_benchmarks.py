@@ -11,7 +11,7 @@ import pytest
 
 import ganzoo
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks package
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the benchmarks package
 
 from benchmarks import memory, sample_rate, train_step
 from benchmarks.train_step import Case

@@ -205,7 +205,7 @@ def test_cli_evaluate_json(monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     import ganzoo.api
-    from ganzoo.api import dataset_spec
+    from ganzoo.building import dataset_spec
     from ganzoo.cli import app
     from ganzoo.data.mixtures import ring_modes
 

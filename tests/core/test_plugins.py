@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import plugin_dists as pd
 import pytest
+from support import plugin_dists as pd
 
 from ganzoo.errors import PluginError
 

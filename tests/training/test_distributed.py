@@ -1,7 +1,7 @@
 """Multi-process training (torchrun + gloo on CPU, loopback only).
 
 The pytest side launches ``torchrun --nproc_per_node=2`` in subprocesses (each with a timeout):
-once on this file's worker (``python tests/test_distributed.py worker OUT``), which checks step by
+once on this file's worker (``python tests/training/test_distributed.py worker OUT``), which checks step by
 step that both ranks hold identical weights, and twice on the real CLI (``-m ganzoo train``).
 Results are compared with single-process runs on the concatenated batch (batch 2B vs 2 x B).
 """
@@ -25,7 +25,7 @@ from ganzoo.training.distributed import map_position
 from ganzoo.training.loop import Trainer
 from ganzoo.weights import read_tensors, save_tensors
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 LAUNCH_TIMEOUT = 150  # seconds per torchrun launch (about 15-25 s each on 2 busy cores)
 B = 16  # per-rank batch; the single-process reference uses 2 * B
@@ -340,4 +340,4 @@ if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "worker":
         worker(Path(sys.argv[2]))
     else:
-        sys.exit("usage: torchrun --nproc_per_node=2 tests/test_distributed.py worker OUT")
+        sys.exit("usage: torchrun --nproc_per_node=2 tests/training/test_distributed.py worker OUT")

@@ -1,4 +1,4 @@
-"""Save/load, push/pull and pretrained loading, against a loopback Hub emulator (tests/hub_server.py).
+"""Save/load, push/pull and pretrained loading, against a loopback Hub emulator (tests/support/hub_server.py).
 
 ``huggingface_hub`` reads HF_ENDPOINT, HF_HOME and HF_HUB_OFFLINE when it is imported, so the
 ``hub`` fixture sets the environment and then makes the next import fresh: it takes every
@@ -19,17 +19,15 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from support.hub_server import HubServer, start_hub
 
 import ganzoo
 from ganzoo import hub
 from ganzoo.errors import HubError, PluginError, WeightsError
 from ganzoo.specs import ModelSpec, WeightFile
 
-sys.path.insert(0, str(Path(__file__).parent))
-from hub_server import HubServer, start_hub
-
 TOKEN = "hf_TestSecretToken0123456789abcdef"
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SUBPROCESS_TIMEOUT = 60
 
 

@@ -16,7 +16,7 @@ import torch
 from ganzoo.api import build, list_entries
 from ganzoo.events import StepRecord
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # the benchmark package lives beside ganzoo, not inside it
     sys.path.insert(0, str(REPO))
 

@@ -1,0 +1,89 @@
+"""From a spec to objects: the one low layer that everything which builds goes through.
+
+The public façade (:mod:`ganzoo.api`), loading (:mod:`ganzoo.loading`), training, metrics and
+diagnostics all build here; this module imports only the registry, the specs and the import
+helper, never a higher layer. Torch is imported only when a builder is imported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ganzoo.errors import ConfigError, DataError, WrongKindError, format_validation_error
+from ganzoo.imports import import_string
+from ganzoo.registry import get_registry
+from ganzoo.specs import ArchitectureSpec, DatasetSpec, Spec
+
+if TYPE_CHECKING:
+    from ganzoo.gan import GANModel
+
+
+def make_config(spec: Spec, overrides: dict[str, Any]) -> BaseModel | None:
+    """Validate ``spec.defaults`` updated with ``overrides`` against the spec's config model."""
+    config_path = getattr(spec, "config", None)
+    if not isinstance(config_path, str):
+        if overrides:
+            raise ConfigError(
+                f"{spec.kind} {spec.name!r} takes no options (got {sorted(overrides)})"
+            )
+        return None
+    config_cls = import_string(config_path, f"{spec.kind} {spec.name!r}")
+    values = {**getattr(spec, "defaults", {}), **overrides}
+    try:
+        return config_cls(**values)
+    except ValidationError as err:
+        raise ConfigError(
+            format_validation_error(err, f"options for {spec.kind} {spec.name!r}")
+        ) from None
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    """The spec of data set ``name`` (an error suggests close names)."""
+    return get_registry().get(name, "dataset").spec  # type: ignore[return-value]
+
+
+def architecture_spec(name: str) -> ArchitectureSpec:
+    """The spec of architecture ``name`` (an error suggests close names)."""
+    return get_registry().get(name, "architecture").spec  # type: ignore[return-value]
+
+
+def build_architecture(
+    spec: ArchitectureSpec, data: str | DatasetSpec | None = None, **overrides: Any
+) -> GANModel:
+    """Build an untrained generator/discriminator pair of ``spec`` sized for data set ``data``."""
+    from ganzoo.gan import GANModel
+
+    data_spec = data if isinstance(data, DatasetSpec) else dataset_spec(data or spec.default_data)
+    if data_spec.modality not in spec.modalities:
+        raise DataError(
+            f"architecture {spec.name!r} works on {' or '.join(spec.modalities)} data, but data set "
+            f"{data_spec.name!r} is {data_spec.modality} data; pick another data set or architecture"
+        )
+    if spec.conditional and data_spec.num_classes is None:
+        raise DataError(
+            f"architecture {spec.name!r} is conditional and needs class labels, but data set "
+            f"{data_spec.name!r} has none; use an unconditional architecture"
+        )
+    config = make_config(spec, overrides)
+    builder = import_string(spec.builder, f"architecture {spec.name!r}")
+    generator, discriminator = builder(config, data_spec)
+    return GANModel(generator, discriminator, arch=spec, config=config, data=data_spec)
+
+
+def build_entry(name: str, /, **overrides: Any) -> Any:
+    """Build a loss, diagnostic, data set (or, with ``data=``, an architecture) by name.
+
+    Overrides are validated against the entry's config model; a bad one raises
+    :class:`~ganzoo.errors.ConfigError` naming the field. A pretrained model is not built but
+    loaded: asking for one here raises :class:`~ganzoo.errors.WrongKindError`.
+    """
+    spec = get_registry().get(name).spec
+    if spec.kind == "model":
+        raise WrongKindError(f"{name!r} is a pretrained model: use ganzoo.load({name!r})")
+    if isinstance(spec, ArchitectureSpec):
+        return build_architecture(spec, **overrides)
+    config = make_config(spec, overrides)
+    builder = import_string(spec.builder, f"{spec.kind} {name!r}")
+    return builder(config)

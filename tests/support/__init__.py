@@ -1,0 +1,1 @@
+"""Helpers the tests share: a loopback Hub emulator and throw-away plugin distributions."""
