@@ -15,8 +15,8 @@ import pluggy
 from pydantic import BaseModel, ValidationError
 
 from ganzoo import hookspecs
+from ganzoo.entries import PluginInfo, Registry
 from ganzoo.errors import PluginError, format_validation_error
-from ganzoo.registry import PluginInfo, Registry
 from ganzoo.specs import SPEC_TYPES, Spec
 
 GROUP = "ganzoo"
