@@ -86,4 +86,6 @@ def build_entry(name: str, /, **overrides: Any) -> Any:
         return build_architecture(spec, **overrides)
     config = make_config(spec, overrides)
     builder = import_string(spec.builder, f"{spec.kind} {name!r}")
+    if isinstance(spec, DatasetSpec):
+        return builder(config, spec)  # a data set builder is told which entry it builds
     return builder(config)

@@ -1,7 +1,7 @@
 """Names -> specs: the table of registered entries, one namespace for every kind.
 
-Pure data: :class:`Registry` knows nothing of plugins or of the process-wide instance.
-:mod:`ganzoo.plugins` fills one from the installed plugins, and :mod:`ganzoo.registry` holds the
+Pure data: `Registry` knows nothing of plugins or of the process-wide instance.
+`ganzoo.plugins` fills one from the installed plugins, and `ganzoo.registry` holds the
 process-wide one.
 """
 
@@ -114,7 +114,7 @@ class Registry:
     def list(self, kind: str | None = None, pattern: str | None = None) -> list[Entry]:
         """Entries of ``kind`` (all kinds if None) whose name matches the shell-style ``pattern``.
 
-        Sorted by kind (in :data:`ganzoo.specs.KINDS` order), then naturally by name.
+        Sorted by kind (in `ganzoo.specs.KINDS` order), then naturally by name.
         """
         if kind is not None:
             kind = normalize_kind(kind)

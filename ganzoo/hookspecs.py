@@ -74,8 +74,10 @@ def register_diagnostics(register: Callable[[DiagnosticSpec], None]) -> None:
 def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
     """Register data sets.
 
-    The builder is called as ``builder(config)`` and returns a :class:`ganzoo.data.TensorData`:
-    the whole data set as one tensor scaled to [-1, 1] (plus labels if it has classes).
+    The builder is called as ``builder(config, spec)``, where ``spec`` is the ``DatasetSpec``
+    being built (so one builder can serve several entries and never looks its own spec up). It
+    returns a ``ganzoo.data.tensor_data.TensorData`` that carries ``spec``: the whole data set as
+    one tensor scaled to [-1, 1] (plus labels if it has classes).
     """
 
 

@@ -8,6 +8,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 
 from ganzoo.data.tensor_data import TensorData
+from ganzoo.specs import DatasetSpec
 
 
 class RingConfig(BaseModel):
@@ -56,19 +57,15 @@ def _mixture(
     return points, labels
 
 
-def build_ring(config: RingConfig) -> TensorData:
-    """Samples of the ring mixture (labels are mode indices, kept for coverage metrics)."""
-    from ganzoo.building import dataset_spec
-
+def build_ring(config: RingConfig, spec: DatasetSpec) -> TensorData:
+    """Samples of the ring mixture described by ``spec`` (the registered entry being built)."""
     centres = ring_modes(config.modes, config.radius)
     x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)
-    return TensorData(x, None, dataset_spec("ring-8"), modes=centres)
+    return TensorData(x, None, spec, modes=centres)
 
 
-def build_grid(config: GridConfig) -> TensorData:
-    """Samples of the grid mixture."""
-    from ganzoo.building import dataset_spec
-
+def build_grid(config: GridConfig, spec: DatasetSpec) -> TensorData:
+    """Samples of the grid mixture described by ``spec`` (the registered entry being built)."""
     centres = grid_modes(config.side, config.spacing)
     x, _ = _mixture(centres, config.sigma, config.limit or config.size, config.seed)
-    return TensorData(x, None, dataset_spec("grid-25"), modes=centres)
+    return TensorData(x, None, spec, modes=centres)

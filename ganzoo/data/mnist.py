@@ -64,27 +64,18 @@ def read_mnist(config: MNISTConfig) -> tuple[torch.Tensor, torch.Tensor]:
     return x, y
 
 
-def build_mnist(config: MNISTConfig) -> TensorData:
-    """The MNIST data set in memory."""
-    from ganzoo.building import dataset_spec
-
+def build_mnist(config: MNISTConfig, spec: DatasetSpec) -> TensorData:
+    """The MNIST data set in memory, described by ``spec`` (the registered entry being built)."""
     x, y = read_mnist(config)
-    return TensorData(x, y, dataset_spec("mnist"))
+    return TensorData(x, y, spec)
 
 
-def build_stacked_mnist(config: StackedMNISTConfig) -> TensorData:
+def build_stacked_mnist(config: StackedMNISTConfig, spec: DatasetSpec) -> TensorData:
     """Stacked MNIST: each sample stacks three random MNIST digits as R, G and B."""
-
     x, y = read_mnist(MNISTConfig(root=config.root, train=config.train, download=config.download))
     gen = torch.Generator().manual_seed(config.seed)
     size = config.limit or config.size
     idx = torch.randint(0, x.shape[0], (size, 3), generator=gen)
     images = x[idx.flatten(), 0].view(size, 3, 28, 28)
     labels = (y[idx] * torch.tensor([100, 10, 1])).sum(1)
-    return TensorData(images.contiguous(), labels, stacked_spec())
-
-
-def stacked_spec() -> DatasetSpec:
-    from ganzoo.building import dataset_spec
-
-    return dataset_spec("stacked-mnist")
+    return TensorData(images.contiguous(), labels, spec)

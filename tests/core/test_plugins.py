@@ -100,3 +100,29 @@ def test_loading_is_lazy_and_once() -> None:
     assert registry._registry is None
     first = registry.get_registry()
     assert registry.get_registry() is first
+
+
+RING_4 = """
+from ganzoo import hookimpl
+from ganzoo.specs import DatasetSpec
+
+@hookimpl
+def register_datasets(register):
+    register(DatasetSpec(
+        name="ring-4", summary="A ring of 4 through the built-in builder.", modality="points",
+        shape=(2,), num_modes=4, builder="ganzoo.data.mixtures:build_ring",
+        config="ganzoo.data.mixtures:RingConfig",
+    ))
+"""
+
+
+def test_dataset_builder_is_given_its_own_spec(plugin_path, fresh_registry) -> None:
+    """A data set builder gets the entry it builds: a third party can reuse a built-in builder."""
+    from ganzoo.building import build_entry
+
+    plugin_path("ring-four", RING_4)
+    reg = fresh_registry()
+    data = build_entry("ring-4", modes=4, size=64)
+    assert data.spec is reg.get("ring-4").spec and data.spec.num_modes == 4
+    assert data.modes.shape == (4, 2) and len(data) == 64
+    assert build_entry("ring-8", size=16).spec is reg.get("ring-8").spec
