@@ -75,13 +75,44 @@ class _Buildable(_Entry):
 
 
 class OptimizerSettings(_Frozen):
-    """Optimizer settings an architecture trains with by default (its paper's choice)."""
+    """Optimizers of G and D, and how many D steps each G step takes.
 
-    name: Literal["adam", "rmsprop", "sgd"] = "adam"
-    lr_g: float = Field(2e-4, gt=0)
-    lr_d: float = Field(2e-4, gt=0)
-    betas: tuple[float, float] = (0.5, 0.999)
-    n_critic: int = Field(1, ge=1, description="D steps per G step.")
+    The one model for optimizer settings: an architecture's spec holds its paper's choice, a
+    training config holds the run's overrides. A ``None`` field means "take it from below": a
+    run's unset field is the architecture's, an architecture's unset field is
+    ``DEFAULT_OPTIMIZER``'s (DCGAN's Adam). ``resolve`` does that layering.
+    """
+
+    name: Literal["adam", "rmsprop", "sgd"] | None = None
+    lr_g: float | None = Field(None, gt=0, description="G's learning rate.")
+    lr_d: float | None = Field(None, gt=0, description="D's learning rate.")
+    betas: tuple[float, float] | None = Field(
+        None, description="Adam's betas; SGD uses betas[0] as its momentum; RMSprop ignores them."
+    )
+    n_critic: int | None = Field(None, ge=1, description="D steps per G step.")
+
+    @property
+    def complete(self) -> bool:
+        """True when no field is None (the settings can build optimizers)."""
+        return all(getattr(self, k) is not None for k in type(self).model_fields)
+
+    def resolve(self, base: OptimizerSettings) -> OptimizerSettings:
+        """These settings with every ``None`` field taken from ``base``.
+
+        Args:
+            base: The settings underneath, e.g. the architecture's (complete) settings.
+
+        Returns:
+            A new settings object; complete when ``base`` is.
+        """
+        mine = {k: v for k, v in self.model_dump().items() if v is not None}
+        return base.model_copy(update=mine)
+
+
+DEFAULT_OPTIMIZER = OptimizerSettings(
+    name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), n_critic=1
+)
+"""What an architecture trains with unless its spec says otherwise: DCGAN's Adam, one D step."""
 
 
 class ArchitectureSpec(_Buildable):
@@ -97,8 +128,17 @@ class ArchitectureSpec(_Buildable):
         description="If set, the only losses that make sense with this architecture "
         "(WGAN's weight clipping needs a Wasserstein loss); training with another is an error.",
     )
-    optimizer: OptimizerSettings = OptimizerSettings()
+    optimizer: OptimizerSettings = Field(
+        DEFAULT_OPTIMIZER,
+        description="The paper's optimizer settings; unset fields are DEFAULT_OPTIMIZER's, so "
+        "the spec always holds complete settings.",
+    )
     default_data: str = "mnist"
+
+    @field_validator("optimizer")
+    @classmethod
+    def _complete_optimizer(cls, v: OptimizerSettings) -> OptimizerSettings:
+        return v.resolve(DEFAULT_OPTIMIZER)
 
 
 class LossSpec(_Buildable):

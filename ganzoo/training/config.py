@@ -9,17 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ganzoo.errors import ConfigError, format_validation_error
-
-
-class OptimizerConfig(BaseModel):
-    """Optimizers of G and D. Unset fields take the architecture's defaults (its paper's choice)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Literal["adam", "rmsprop", "sgd"] | None = None
-    lr_g: float | None = Field(None, gt=0)
-    lr_d: float | None = Field(None, gt=0)
-    betas: tuple[float, float] | None = None
-    n_critic: int | None = Field(None, ge=1, description="D steps per G step.")
+from ganzoo.specs import OptimizerSettings
 
 
 class TrainConfig(BaseModel):
@@ -33,7 +23,10 @@ class TrainConfig(BaseModel):
     data_options: dict[str, Any] = Field(default_factory=dict)
     loss: str | None = Field(None, description="Loss name; default: the architecture's.")
     loss_options: dict[str, Any] = Field(default_factory=dict)
-    optimizer: OptimizerConfig = OptimizerConfig()
+    optimizer: OptimizerSettings = Field(
+        OptimizerSettings(),
+        description="Overrides of the architecture's optimizer settings; None fields: its own.",
+    )
     batch_size: int = Field(64, ge=1)
     steps: int | None = Field(None, ge=1)
     epochs: float | None = Field(None, gt=0)

@@ -105,9 +105,9 @@ class Trainer:
                 f"architecture {self.arch.name!r} built no discriminator: it cannot be trained"
             )
         self.loss: GANLoss = build(self.loss_name, **config.loss_options)
-        self.opt_g, self.opt_d, self.n_critic = make_optimizers(
-            self.arch, config.optimizer, self.G, self.D, self.device
-        )
+        self.optimizer = config.optimizer.resolve(self.arch.optimizer)
+        self.opt_g, self.opt_d = make_optimizers(self.optimizer, self.G, self.D)
+        self.n_critic: int = self.optimizer.n_critic  # type: ignore[assignment]  # complete
         self.ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema else None
         self.batch_size = config.batch_size
         if len(self.data) < self.batch_size:

@@ -1,24 +1,38 @@
-"""Optimizers for G and D from the architecture's defaults and the run's overrides."""
+"""Optimizers for G and D from resolved optimizer settings."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from ganzoo.specs import ArchitectureSpec
-from ganzoo.training.config import OptimizerConfig
+from ganzoo.errors import ConfigError
+from ganzoo.specs import OptimizerSettings
 
 
 def make_optimizers(
-    arch: ArchitectureSpec, cfg: OptimizerConfig, G: nn.Module, D: nn.Module, device: torch.device
-) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer, int]:
-    """``(opt_g, opt_d, n_critic)``: unset fields of ``cfg`` take ``arch.optimizer``'s values."""
-    base = arch.optimizer
-    name = cfg.name or base.name
-    lr_g = cfg.lr_g or base.lr_g
-    lr_d = cfg.lr_d or base.lr_d
-    betas = cfg.betas or base.betas
-    n_critic = cfg.n_critic or base.n_critic
+    settings: OptimizerSettings, G: nn.Module, D: nn.Module
+) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer]:
+    """Build G's and D's optimizers.
+
+    Args:
+        settings: Complete settings, e.g. ``config.optimizer.resolve(arch.optimizer)``; their
+            ``n_critic`` is for the update rule, not used here.
+        G: The generator whose parameters the first optimizer updates.
+        D: The discriminator whose parameters the second optimizer updates.
+
+    Returns:
+        ``(opt_g, opt_d)``.
+
+    Raises:
+        ConfigError: A field of ``settings`` is unset (they were not resolved).
+    """
+    if not settings.complete:
+        raise ConfigError(
+            f"optimizer settings {settings.model_dump()} are not complete: resolve them over "
+            "the architecture's settings first"
+        )
+    name, betas = settings.name, settings.betas
+    assert betas is not None and settings.lr_g is not None and settings.lr_d is not None
 
     def make(params: list[nn.Parameter], lr: float) -> torch.optim.Optimizer:
         if name == "adam":
@@ -27,4 +41,4 @@ def make_optimizers(
             return torch.optim.RMSprop(params, lr=lr, foreach=True)
         return torch.optim.SGD(params, lr=lr, momentum=betas[0], foreach=True)
 
-    return make(list(G.parameters()), lr_g), make(list(D.parameters()), lr_d), n_critic
+    return make(list(G.parameters()), settings.lr_g), make(list(D.parameters()), settings.lr_d)

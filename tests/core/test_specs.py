@@ -57,3 +57,36 @@ def test_model_spec_pins_weights() -> None:
 
 def test_kind_plurals() -> None:
     assert normalize_kind("Models") == "model" and normalize_kind("losses") == "loss"
+
+
+def test_one_optimizer_model_layers_run_over_architecture_over_default() -> None:
+    from ganzoo.specs import DEFAULT_OPTIMIZER, OptimizerSettings
+    from ganzoo.training.config import TrainConfig
+
+    # an architecture's unset fields come from the library default, so its settings are complete
+    arch = ArchitectureSpec(
+        name="x", summary="s", builder="a:b", optimizer=OptimizerSettings(name="rmsprop", lr_d=1e-3)
+    )
+    assert arch.optimizer.complete
+    assert arch.optimizer == DEFAULT_OPTIMIZER.model_copy(update={"name": "rmsprop", "lr_d": 1e-3})
+    # a run's settings are overrides: None means "the architecture's choice"
+    run = TrainConfig(architecture="x", optimizer={"lr_g": 5e-4, "n_critic": 3}).optimizer
+    assert not run.complete and run.lr_d is None
+    resolved = run.resolve(arch.optimizer)
+    assert (resolved.name, resolved.lr_g, resolved.lr_d, resolved.n_critic) == (
+        "rmsprop",
+        5e-4,
+        1e-3,
+        3,
+    )
+    assert OptimizerSettings().resolve(arch.optimizer) == arch.optimizer
+    with pytest.raises(ValidationError, match="n_critic"):
+        OptimizerSettings(n_critic=0)
+
+
+def test_old_run_configs_optimizer_block_still_validates() -> None:
+    from ganzoo.training.config import TrainConfig
+
+    old = {"name": None, "lr_g": None, "lr_d": None, "betas": None, "n_critic": None}
+    cfg = TrainConfig.model_validate({"architecture": "dcgan", "optimizer": old})
+    assert cfg.optimizer.model_dump() == old
