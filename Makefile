@@ -22,8 +22,8 @@ demo: install
 	$(BIN)/ganzoo sample dcgan-mnist -n 64 --seed 0 --out samples.png
 
 lint:
-	$(BIN)/ruff check ganzoo plugins tests benchmarks
-	$(BIN)/ruff format --check ganzoo plugins tests benchmarks
+	$(BIN)/ruff check ganzoo plugins tests benchmarks tools
+	$(BIN)/ruff format --check ganzoo plugins tests benchmarks tools
 
 docs:
 	$(BIN)/mkdocs build --strict --site-dir site

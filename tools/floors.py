@@ -1,6 +1,7 @@
 """Real-vs-real floors: what the metrics give for real data, the best a model can hope for.
 
-``python -m ganzoo.metrics.floors [--data-root DIR] [-n 10000] [--json]``
+``python tools/floors.py [--data-root DIR] [-n 10000] [--json]`` (a maintainer script, run from
+the repository root; the numbers go to docs/evaluation.md)
 
 MNIST: the first ``n`` training images evaluated as if they were samples, against the 10,000 test
 images (FID, precision/recall, density/coverage, NDB), plus the MNIST score and the mode metrics

@@ -1,9 +1,10 @@
-"""Recipe for the shipped MNIST classifier.
+"""Recipe for the shipped MNIST classifier (a maintainer script).
 
-``python -m ganzoo.metrics.train_classifier --data-root DIR --out PATH [--epochs 4]``
+``python tools/train_classifier.py --data-root DIR --out PATH [--epochs 4]``, run from the
+repository root.
 
-Trains :class:`~ganzoo.metrics.classifier.MNISTClassifier` on the 60,000 MNIST training images
-with random shifts of up to 2 pixels, Adam and a OneCycle schedule, then prints the accuracy on the
+Trains ``ganzoo.metrics.classifier.MNISTClassifier`` on the 60,000 MNIST training images with
+random shifts of up to 2 pixels, Adam and a OneCycle schedule, then prints the accuracy on the
 10,000 test images and the file's sha256 (pin it as ``CLASSIFIER_SHA256``).
 """
 
@@ -52,11 +53,17 @@ def train(
     lr: float = 3e-3,
     seed: int = 0,
     log_every: int = 100,
+    limit: int | None = None,
 ) -> tuple[MNISTClassifier, float, float]:
-    """Train the classifier; returns it, its test accuracy and the training time in seconds."""
+    """Train the classifier; returns it, its test accuracy and the training time in seconds.
+
+    ``limit`` keeps only the first ``limit`` training images (a quick smoke run; the shipped
+    weights use all 60,000).
+    """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x, y = read_mnist(MNISTConfig(root=data_root, train=True))
+    x, y = x[:limit], y[:limit]
     xt, yt = read_mnist(MNISTConfig(root=data_root, train=False))
     model = MNISTClassifier()
     steps = epochs * (x.shape[0] // batch_size)
@@ -97,16 +104,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="first N training images (smoke run)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    model, acc, seconds = train(args.data_root, args.epochs, args.batch_size, args.lr, args.seed)
+    model, acc, seconds = train(
+        args.data_root, args.epochs, args.batch_size, args.lr, args.seed, limit=args.limit
+    )
     meta = {
         "test_accuracy": f"{acc:.4f}",
         "train_seconds": f"{seconds:.0f}",
         "epochs": str(args.epochs),
-        "recipe": "ganzoo.metrics.train_classifier",
+        "recipe": "tools/train_classifier.py",
     }
     save_module(model, args.out, metadata=meta)
     print(f"test accuracy {acc:.4%} after {args.epochs} epochs in {seconds:.0f}s")

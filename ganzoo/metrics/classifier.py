@@ -1,6 +1,6 @@
 """The MNIST classifier behind the label-based metrics (modes, KL, MNIST score, classifier-FID).
 
-A compact CNN, trained by :mod:`ganzoo.metrics.train_classifier` and shipped in
+A compact CNN, trained by ``tools/train_classifier.py`` (in the repository) and shipped in
 ``ganzoo/metrics/weights/mnist_classifier.safetensors``. Its sha256 is pinned in
 :data:`CLASSIFIER_SHA256` and checked on every load, so every number computed with it names the
 exact feature extractor it came from.
@@ -85,7 +85,7 @@ def _load(device: str, path: str, expected: str) -> MNISTClassifier:
         raise WeightsError(
             f"classifier weights {file} have sha256 {actual}, expected {expected}; "
             "the file is corrupt or was replaced: reinstall ganzoo or retrain with "
-            "`python -m ganzoo.metrics.train_classifier` and update CLASSIFIER_SHA256"
+            "`python tools/train_classifier.py` (repository checkout) and update CLASSIFIER_SHA256"
         )
     model = MNISTClassifier()
     load_module(model, read_tensors(file), str(file))

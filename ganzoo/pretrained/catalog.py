@@ -1,4 +1,4 @@
-"""Specs of the built-in pretrained models, read from ``zoo.json`` (written by ``build_zoo``).
+"""Specs of the built-in pretrained models, read from ``zoo.json`` (tools/build_zoo.py writes it).
 
 Imported by the built-in plugin on every ``ganzoo list``: JSON only, no torch.
 """
