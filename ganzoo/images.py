@@ -8,14 +8,23 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from ganzoo.errors import DataError
 from ganzoo.weights import atomic_write_bytes
 
 
 def grid_image(samples: Tensor, nrow: int | None = None, padding: int = 2):
-    """A PIL image tiling ``samples`` (N, C, H, W) in [-1, 1]; N rounded into ``nrow`` columns."""
+    """A PIL image tiling ``samples`` (N, C, H, W) in [-1, 1]; N rounded into ``nrow`` columns.
+
+    Raises ``DataError`` unless ``samples`` holds at least one image shaped (C, H, W).
+    """
     from PIL import Image
     from torchvision.utils import make_grid
 
+    if samples.dim() != 4 or samples.shape[0] < 1:
+        raise DataError(
+            "a sample grid needs images shaped (N, C, H, W) with N >= 1 (or points shaped (N, 2) "
+            f"for a scatter plot); got samples of shape {tuple(samples.shape)}"
+        )
     x = samples.detach().float().cpu().clamp(-1, 1).add(1).div(2)
     n = x.shape[0]
     nrow = nrow or max(1, round(n**0.5))
@@ -29,9 +38,17 @@ def grid_image(samples: Tensor, nrow: int | None = None, padding: int = 2):
 def scatter_image(
     points: Tensor, modes: Tensor | None = None, size: int = 512, extent: float | None = None
 ):
-    """A PIL image of 2-D ``points`` (blue) and optional mode centres (red crosses)."""
+    """A PIL image of 2-D ``points`` (blue) and optional mode centres (red crosses).
+
+    Raises ``DataError`` unless ``points`` is shaped (N, 2), with N >= 1 when no ``modes`` are given.
+    """
     from PIL import Image, ImageDraw
 
+    if points.dim() != 2 or points.shape[1] != 2 or (modes is None and points.shape[0] < 1):
+        raise DataError(
+            "a scatter plot needs 2-D points shaped (N, 2) with N >= 1; "
+            f"got samples of shape {tuple(points.shape)}"
+        )
     pts = points.detach().float().cpu()
     ref = modes.float().cpu() if modes is not None else pts
     if extent is None:
