@@ -1,18 +1,19 @@
 """The public functions: list, inspect, build and load registry entries.
 
-``list_entries`` and ``info`` never import torch; ``build`` and ``load`` import the entry's
-builder (and so torch) only when called.
+A thin façade over the layers below: the registry (``list_entries``, ``info``), building
+(``build``) and loading (``load``). Nothing inside the package imports this module; only
+``ganzoo/__init__.py`` (lazily) and the CLI do. ``list_entries`` and ``info`` never import
+torch; ``build`` and ``load`` import the entry's builder (and so torch) only when called.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.building import build_architecture, build_entry
-from ganzoo.errors import WrongKindError
-from ganzoo.registry import get_registry
-from ganzoo.specs import ArchitectureSpec, Spec
+from ganzoo import loading
+from ganzoo.building import build_entry
+from ganzoo.registry import get_registry, list_specs
+from ganzoo.specs import Spec
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -24,7 +25,7 @@ def list_entries(kind: str | None = None, pattern: str | None = None) -> list[Sp
     ``kind`` is one of ``architecture``, ``loss``, ``diagnostic``, ``dataset``, ``model`` (plurals
     work too) or None for all; results are naturally sorted.
     """
-    return [e.spec for e in get_registry().list(kind, pattern)]
+    return list_specs(kind, pattern)
 
 
 def info(name: str) -> dict[str, Any]:
@@ -59,39 +60,7 @@ def load(
       branch or tag).
     * ``"local-dir:PATH"`` or a training run directory: the same layout on disk.
     * an architecture name with ``pretrained=False``: an untrained model (``data=`` picks the data).
+
+    Each source has one resolver in ``ganzoo.loading``; the model comes back in eval mode.
     """
-    from ganzoo import hub
-
-    if name.startswith("hf-hub:"):
-        model = hub.load_from_hub(name.removeprefix("hf-hub:"), revision=revision)
-    elif name.startswith("local-dir:"):
-        model = hub.load_local_dir(Path(name.removeprefix("local-dir:")))
-    elif name not in get_registry() and Path(name).is_dir():
-        from ganzoo.training.rundir import is_run_dir, load_run_model
-
-        path = Path(name)
-        model = load_run_model(path) if is_run_dir(path) else hub.load_local_dir(path)
-    else:
-        spec = get_registry().get(name).spec
-        if isinstance(spec, ArchitectureSpec):
-            if pretrained:
-                trained = [m.name for m in list_entries("model") if m.architecture == name]
-                hint = (
-                    f"pretrained models of it: {', '.join(trained)}"
-                    if trained
-                    else "none is pretrained"
-                )
-                raise WrongKindError(
-                    f"{name!r} is an architecture ({hint}); load one of those by name, or pass "
-                    "pretrained=False for an untrained model"
-                )
-            model = build_architecture(spec, **overrides)
-        elif spec.kind == "model":
-            model = hub.load_pretrained(spec, revision=revision)  # type: ignore[arg-type]
-        else:
-            raise WrongKindError(
-                f"{name!r} is a {spec.kind}; load() takes models and architectures"
-            )
-    if device is not None:
-        model.to(device)
-    return model.eval()
+    return loading.load(name, pretrained=pretrained, device=device, revision=revision, **overrides)

@@ -1,10 +1,13 @@
-"""The ganzoo model folder: one layout on disk and on the Hugging Face Hub.
+"""The ganzoo model folder format: one layout on disk and on the Hugging Face Hub.
 
 ``config.json`` (format, ganzoo version, architecture and the plugin that provides it, the
 architecture config, the data set, metrics, the reproduce command and the weight file names),
 ``generator.safetensors``, ``discriminator.safetensors`` (optional), a ``README.md`` model card and
 ``samples.png`` (64 samples, seed 0). Weights are safetensors and load strictly; nothing is pickled.
-:mod:`ganzoo.hub` re-exports the public functions.
+
+This module knows the format only: writing a folder, reading and checking its ``config.json``,
+and loading its weight files into a model already built. Turning a folder into a model (which
+architecture, built how) is ``ganzoo.loading``'s job; ``ganzoo.hub`` re-exports the public names.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ganzoo.errors import GanzooError, PluginError, WeightsError
-from ganzoo.specs import ArchitectureSpec
+from ganzoo._version import __version__
+from ganzoo.errors import WeightsError
+from ganzoo.registry import get_registry
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -28,10 +32,16 @@ WEIGHT_FILES = {"generator": "generator.safetensors", "discriminator": "discrimi
 
 
 def folder_config(model: GANModel, metrics: dict[str, float] | None, reproduce: str | None) -> dict:
-    """The ``config.json`` content describing ``model``."""
-    from ganzoo import __version__
-    from ganzoo.registry import get_registry
+    """The ``config.json`` content describing ``model``.
 
+    Args:
+        model: The model to describe.
+        metrics: Its metrics, or None.
+        reproduce: The command that reproduces its weights, or None.
+
+    Returns:
+        A JSON-able dict; the architecture's plugin comes from the registry.
+    """
     registry = get_registry()
     plugin_name = registry.get(model.arch.name).plugin if model.arch.name in registry else None
     info = next((p for p in registry.plugins if p.name == plugin_name), None)
@@ -68,7 +78,7 @@ def save_pretrained(
     """Write ``model`` to ``folder`` in the ganzoo layout and return the folder.
 
     ``metrics`` and ``reproduce`` default to those of the pretrained entry the model came from.
-    ``repo_id`` (set by :func:`push`) goes into the model card's title and load example. Every
+    ``repo_id`` (set by ``ganzoo.hub.push``) goes into the model card's title and load example. Every
     file is written atomically.
     """
     from ganzoo.images import save_samples
@@ -118,36 +128,21 @@ def read_folder_config(folder: Path) -> dict[str, Any]:
     return config
 
 
-def architecture_spec(config: dict[str, Any], where: str) -> ArchitectureSpec:
-    """The registered spec of the folder's architecture, or a PluginError saying what to install."""
-    from ganzoo.registry import get_registry
-
-    name = config["architecture"]
-    registry = get_registry()
-    if name not in registry:
-        plugin = config.get("architecture_plugin") or {}
-        dist = plugin.get("distribution")
-        how = (
-            f"`pip install {dist}`"
-            + (f" (version {plugin['version']} saved it)" if plugin.get("version") else "")
-            if dist
-            else f"install the plugin that provides it ({plugin.get('name') or 'unknown plugin'})"
-        )
-        raise PluginError(
-            f"{where} needs architecture {name!r}, which no installed plugin registers: {how}, "
-            "then load it again (`ganzoo plugins` shows what is installed)"
-        )
-    return registry.get(name, "architecture").spec  # type: ignore[return-value]
-
-
-def build_from_config(config: dict[str, Any], where: str) -> GANModel:
-    from ganzoo.building import build_architecture
-
-    spec = architecture_spec(config, where)
-    return build_architecture(spec, data=config["dataset"], **(config.get("config") or {}))
-
-
 def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANModel:
+    """Load the weight files ``config`` lists from ``folder`` into ``model``, strictly.
+
+    Args:
+        model: A model built from the folder's architecture, config and data set.
+        config: The folder's ``config.json`` (see ``read_folder_config``).
+        folder: Where the weight files are.
+
+    Returns:
+        ``model`` in eval mode.
+
+    Raises:
+        WeightsError: a listed file is missing, or its keys or shapes do not fit the model
+            (naming the file and every missing key, unexpected key and wrong shape).
+    """
     from ganzoo.weights import load_module, read_tensors
 
     files: dict[str, str] = config["files"]
@@ -165,26 +160,6 @@ def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANMo
             )
         load_module(model.discriminator, read_tensors(disc), str(disc))
     return model.eval()
-
-
-def load_local_dir(folder: str | Path) -> GANModel:
-    """Load a model folder (the layout above) or a ``ganzoo train`` run directory.
-
-    Weights load strictly: missing or unexpected keys and wrong shapes raise
-    :class:`~ganzoo.errors.WeightsError` naming them and the file. An architecture that no installed
-    plugin registers raises :class:`~ganzoo.errors.PluginError` naming the package to install.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise WeightsError(f"model folder {folder} does not exist")
-    if (folder / "checkpoints").is_dir() and not is_model_folder(folder):
-        try:
-            from ganzoo.training.rundir import load_run_model
-        except ImportError as err:  # pragma: no cover - the training package is part of ganzoo
-            raise GanzooError(f"cannot read run directory {folder}: {err}") from None
-        return load_run_model(folder)
-    config = read_folder_config(folder)
-    return load_weights(build_from_config(config, str(folder)), config, folder)
 
 
 def is_model_folder(folder: Path) -> bool:

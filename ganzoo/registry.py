@@ -1,9 +1,9 @@
 """The process-wide registry: filled once, lazily, from the installed plugins.
 
-:func:`get_registry` loads every plugin (:func:`ganzoo.plugins.load_plugins`) into a
-:class:`~ganzoo.entries.Registry` on first call. It is the only global mutable state in ganzoo.
+`get_registry` loads every plugin (`ganzoo.plugins.load_plugins`) into a
+`ganzoo.entries.Registry` on first call. It is the only global mutable state in ganzoo.
 The table itself (``Registry``, ``Entry``, ``PluginInfo``, ``natural_key``) lives in
-:mod:`ganzoo.entries` and is re-exported here.
+`ganzoo.entries` and is re-exported here.
 """
 
 from __future__ import annotations

@@ -40,7 +40,9 @@ def pull_command(
     ),
 ) -> None:
     """Download a model repo into the Hugging Face cache; print its folder and a summary."""
-    from ganzoo.hub import load_local_dir, pull, read_folder_config
+    from ganzoo.hub_client import pull
+    from ganzoo.loading import load_local_dir
+    from ganzoo.model_folder import read_folder_config
 
     folder = pull(repo, revision=revision)
     config = read_folder_config(folder)

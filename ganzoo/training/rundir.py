@@ -1,4 +1,7 @@
-"""Reading a run directory: its config, metrics, alarms and the trained model."""
+"""Reading a run directory's files: its config, its metrics and alarms, its latest weights.
+
+Turning a run into a model is ``ganzoo.loading.run_dir``'s job; this module only reads files.
+"""
 
 from __future__ import annotations
 
@@ -43,24 +46,28 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def load_run_model(run_dir: Path, use_ema: bool = True, device: Any = None):
-    """The model of a run's latest checkpoint (G replaced by its EMA when the run kept one)."""
-    from ganzoo.building import build_architecture
-    from ganzoo.registry import get_registry
-    from ganzoo.training.checkpoint import latest_checkpoint
-    from ganzoo.weights import load_module, read_tensors
+def checkpoint_weight_files(run_dir: Path, use_ema: bool = True) -> dict[str, Path]:
+    """The weight files of a run's latest checkpoint, by role.
 
-    config = read_run_config(run_dir)
-    arch = get_registry().get(config.architecture, "architecture").spec
-    model = build_architecture(arch, data=config.data, **config.architecture_options)  # type: ignore[arg-type]
+    Args:
+        run_dir: A ``ganzoo train`` run directory.
+        use_ema: Take the generator from the EMA copy when the run kept one.
+
+    Returns:
+        ``{"generator": path}`` (the EMA generator's file when asked for and present), plus
+        ``"discriminator"`` when the checkpoint holds one.
+
+    Raises:
+        CheckpointError: the run saved no checkpoint yet.
+    """
+    from ganzoo.training.checkpoint import latest_checkpoint  # imports torch: only when asked
+
     ckpt = latest_checkpoint(Path(run_dir) / "checkpoints")
-    gen_file = ckpt / "ema_generator.safetensors"
-    if not (use_ema and gen_file.is_file()):
-        gen_file = ckpt / "generator.safetensors"
-    load_module(model.generator, read_tensors(gen_file), str(gen_file))
-    disc_file = ckpt / "discriminator.safetensors"
-    if model.discriminator is not None and disc_file.is_file():
-        load_module(model.discriminator, read_tensors(disc_file), str(disc_file))
-    if device is not None:
-        model.to(device)
-    return model.eval()
+    generator = ckpt / "ema_generator.safetensors"
+    if not (use_ema and generator.is_file()):
+        generator = ckpt / "generator.safetensors"
+    files = {"generator": generator}
+    discriminator = ckpt / "discriminator.safetensors"
+    if discriminator.is_file():
+        files["discriminator"] = discriminator
+    return files

@@ -24,6 +24,7 @@ from support.hub_server import HubServer, start_hub
 import ganzoo
 from ganzoo import hub
 from ganzoo.errors import HubError, PluginError, WeightsError
+from ganzoo.loading import pretrained
 from ganzoo.specs import ModelSpec, WeightFile
 
 TOKEN = "hf_TestSecretToken0123456789abcdef"
@@ -353,7 +354,7 @@ def test_pretrained_bundled_fp16_no_network(
     weights.parent.mkdir(parents=True)
     save_file({k: v.half() for k, v in _state(model.generator).items()}, weights)
     spec = _weight_spec(weights, bundled="pretrained/weights/gan-ring8.generator.safetensors")
-    monkeypatch.setattr(hub, "package_dir", lambda: package)
+    monkeypatch.setattr(pretrained, "package_dir", lambda: package)
 
     loaded = hub.load_pretrained(spec)
     assert hub_server.state.requests == []  # the bundled copy needs no network
@@ -477,9 +478,9 @@ def test_offline_mode_uses_the_cache(
 def test_run_directory_loads_and_pushes(
     hub_server: Hub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from ganzoo.loading import load_run_model
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import Trainer
-    from ganzoo.training.rundir import load_run_model
 
     run = tmp_path / "run"
     config = TrainConfig(

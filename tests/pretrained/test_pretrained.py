@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import ganzoo
-from ganzoo.hub import package_dir, verify_weight_file
+from ganzoo.loading import pretrained
+from ganzoo.loading.pretrained import package_dir, verify_weight_file
 from ganzoo.registry import get_registry
 
 REQUIRED = {
@@ -94,7 +95,6 @@ def test_sample_cli_works_offline(tmp_path: Path) -> None:
 def test_tampered_bundled_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from ganzoo import hub
     from ganzoo.errors import WeightsError
 
     spec = get_registry().get("dcgan-mnist").spec
@@ -105,6 +105,6 @@ def test_tampered_bundled_file_is_refused(tmp_path: Path, monkeypatch: pytest.Mo
     with open(target, "r+b") as fh:
         fh.seek(-4, 2)
         fh.write(b"\x00\x01\x02\x03")
-    monkeypatch.setattr(hub, "package_dir", lambda: fake_pkg)
+    monkeypatch.setattr(pretrained, "package_dir", lambda: fake_pkg)
     with pytest.raises(WeightsError, match="sha256"):
         ganzoo.load("dcgan-mnist")
