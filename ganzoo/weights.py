@@ -61,10 +61,18 @@ def save_tensors(
 
 
 def module_tensors(module: nn.Module) -> dict[str, Tensor]:
-    """A module's state dict with shared storage broken (safetensors refuses aliases)."""
-    return {
-        k: v.detach().clone() if _shares(v) else v.detach() for k, v in module.state_dict().items()
-    }
+    """A module's state dict with shared storage broken (safetensors refuses aliases).
+
+    A tensor is copied when it views part of a larger storage or when an earlier key already holds
+    its storage (tied weights: each key gets its own copy in the file).
+    """
+    out: dict[str, Tensor] = {}
+    seen: set[int] = set()
+    for k, v in module.state_dict().items():
+        ptr = v.untyped_storage().data_ptr()
+        out[k] = v.detach().clone() if _shares(v) or (ptr in seen and v.numel()) else v.detach()
+        seen.add(ptr)
+    return out
 
 
 def _shares(t: Tensor) -> bool:
