@@ -24,6 +24,7 @@ demo: install
 lint:
 	$(BIN)/ruff check ganzoo plugins tests benchmarks tools
 	$(BIN)/ruff format --check ganzoo plugins tests benchmarks tools
+	$(BIN)/lint-imports
 
 docs:
 	$(BIN)/mkdocs build --strict --site-dir site
