@@ -140,6 +140,18 @@ def load_checkpoint(
         raise CheckpointError(
             f"checkpoint {path} is corrupt: cannot read {meta_file.name} ({err})"
         ) from None
+    lacks = sorted(
+        {"step", "state", "optimizers"} - (meta.keys() if isinstance(meta, dict) else set())
+    )
+    if lacks:
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt: {meta_file.name} lacks {', '.join(lacks)}"
+        )
+    if missing := sorted(set(optimizers) - set(meta["optimizers"])):
+        raise CheckpointError(
+            f"checkpoint {path} cannot be resumed: {meta_file.name} has no state for the "
+            f"optimizer(s) {', '.join(missing)}"
+        )
     try:
         for name, module in modules.items():
             file = path / f"{name}.safetensors"
