@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ganzoo import loading
-from ganzoo.building import build_entry
+from ganzoo.building import build_entry, config_defaults
 from ganzoo.registry import get_registry, list_specs
 from ganzoo.specs import Spec
 
@@ -29,9 +29,13 @@ def list_entries(kind: str | None = None, pattern: str | None = None) -> list[Sp
 
 
 def info(name: str) -> dict[str, Any]:
-    """Everything the registry knows of ``name``: its spec and the plugin that registered it."""
+    """Everything the registry knows of ``name``: its spec, the plugin that registered it and,
+    for an entry built from options, ``defaults`` read from its config model (torch-free)."""
     entry = get_registry().get(name)
-    return {"plugin": entry.plugin, **entry.spec.model_dump(mode="json")}
+    data = {"plugin": entry.plugin, **entry.spec.model_dump(mode="json")}
+    if isinstance(data.get("config"), str):  # a buildable entry names its config model
+        data["defaults"] = config_defaults(entry.spec)
+    return data
 
 
 def build(name: str, /, **overrides: Any) -> Any:

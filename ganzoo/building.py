@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_jsonable_python
 
 from ganzoo.errors import ConfigError, DataError, WrongKindError, format_validation_error
 from ganzoo.imports import import_string
@@ -20,19 +21,48 @@ if TYPE_CHECKING:
     from ganzoo.gan import GANModel
 
 
-def make_config(spec: Spec, overrides: dict[str, Any]) -> BaseModel | None:
-    """Validate ``spec.defaults`` updated with ``overrides`` against the spec's config model."""
+def config_model(spec: Spec) -> type[BaseModel] | None:
+    """The config model a buildable spec names (imported), or None for an entry without options."""
     config_path = getattr(spec, "config", None)
     if not isinstance(config_path, str):
+        return None
+    return import_string(config_path, f"{spec.kind} {spec.name!r}")  # type: ignore[no-any-return]
+
+
+def config_defaults(spec: Spec) -> dict[str, Any]:
+    """The default options of ``spec``, read from its config model (the one place they live).
+
+    Imports only the config model, which for built-in entries is torch-free, so listings can
+    show the defaults without building anything.
+
+    Args:
+        spec: An architecture, loss, diagnostic or data set spec.
+
+    Returns:
+        ``{option: default}`` as JSON-ready values, for every option that has a default (a
+        required option has none to show); ``{}`` for an entry without options.
+    """
+    config_cls = config_model(spec)
+    if config_cls is None:
+        return {}
+    return {
+        name: to_jsonable_python(field.get_default(call_default_factory=True))
+        for name, field in config_cls.model_fields.items()
+        if not field.is_required()
+    }
+
+
+def make_config(spec: Spec, overrides: dict[str, Any]) -> BaseModel | None:
+    """Validate ``overrides`` against the spec's config model, whose field defaults fill the rest."""
+    config_cls = config_model(spec)
+    if config_cls is None:
         if overrides:
             raise ConfigError(
                 f"{spec.kind} {spec.name!r} takes no options (got {sorted(overrides)})"
             )
         return None
-    config_cls = import_string(config_path, f"{spec.kind} {spec.name!r}")
-    values = {**getattr(spec, "defaults", {}), **overrides}
     try:
-        return config_cls(**values)
+        return config_cls(**overrides)
     except ValidationError as err:
         raise ConfigError(
             format_validation_error(err, f"options for {spec.kind} {spec.name!r}")

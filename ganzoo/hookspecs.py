@@ -46,7 +46,7 @@ def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None
     """Register generator/discriminator pairs.
 
     The spec's ``builder`` is called as ``builder(config, data)`` where ``config`` is an instance of
-    the spec's ``config`` model (``spec.defaults`` updated with the user's overrides) and ``data``
+    the spec's ``config`` model (its field defaults updated with the user's overrides) and ``data``
     is the :class:`~ganzoo.specs.DatasetSpec` trained on. It returns ``(generator, discriminator)``,
     instances of :class:`ganzoo.interfaces.Generator` and :class:`ganzoo.interfaces.Discriminator`.
     """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 KINDS: tuple[str, ...] = ("architecture", "loss", "diagnostic", "dataset", "model")
 """Every kind of registry entry, in the order listings show them."""
@@ -58,13 +58,29 @@ class _Entry(_Frozen):
 
 
 class _Buildable(_Entry):
+    """An entry that is built from options: its config model's field defaults are its defaults.
+
+    A spec does not repeat them (there is no ``defaults`` field): ``ganzoo info`` reads them from
+    the config model, and building validates the user's overrides against it. An entry that
+    wants other defaults than a shared config model names a subclass of it.
+    """
+
     builder: str = Field(description="Import string 'module:attribute' of the builder callable.")
     config: str | None = Field(
-        None, description="Import string of the pydantic model that validates the builder's config."
+        None,
+        description="Import string of the pydantic model that validates the builder's options; "
+        "its field defaults are the entry's defaults. None: the entry takes no options.",
     )
-    defaults: dict[str, Any] = Field(
-        default_factory=dict, description="Default config values (the paper's settings)."
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "defaults" in data:
+            raise ValueError(
+                "a spec holds no 'defaults': they live in its config model, as the fields' "
+                "default values (name a subclass of the model to change them)"
+            )
+        return data
 
     @field_validator("builder", "config")
     @classmethod

@@ -59,8 +59,10 @@ def list_command(
     if failed:
         names = ", ".join(p.name for p in failed)
         typer.echo(f"warning: plugin(s) failed to load: {names}; see `ganzoo plugins`", err=True)
-    if as_json:
-        print_json([{"plugin": e.plugin, **e.spec.model_dump(mode="json")} for e in entries])
+    if as_json:  # each row as `ganzoo info --json` shows it, defaults (from config models) too
+        from ganzoo.api import info
+
+        print_json([info(e.name) for e in entries])
         return
     rows = [[e.kind, e.name, _detail(e.spec), e.spec.summary, e.plugin] for e in entries]
     table(None, ["kind", "name", "detail", "summary", "plugin"], rows, flex=3)

@@ -5,34 +5,10 @@ from __future__ import annotations
 import math
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
+from ganzoo.data.configs import GridConfig, RingConfig
 from ganzoo.data.tensor_data import TensorData
 from ganzoo.specs import DatasetSpec
-
-
-class RingConfig(BaseModel):
-    """Ring of ``modes`` Gaussians of std ``sigma`` on a circle of ``radius``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    size: int = Field(100_000, ge=1)
-    modes: int = Field(8, ge=1)
-    radius: float = Field(1.0, gt=0)
-    sigma: float = Field(0.01, gt=0)
-    seed: int = 0
-    limit: int | None = Field(None, ge=1)
-
-
-class GridConfig(BaseModel):
-    """``side`` x ``side`` Gaussians of std ``sigma``, ``spacing`` apart, centred on 0."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    size: int = Field(100_000, ge=1)
-    side: int = Field(5, ge=1)
-    spacing: float = Field(2.0, gt=0)
-    sigma: float = Field(0.05, gt=0)
-    seed: int = 0
-    limit: int | None = Field(None, ge=1)
 
 
 def ring_modes(modes: int = 8, radius: float = 1.0) -> torch.Tensor:

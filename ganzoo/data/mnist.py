@@ -6,30 +6,13 @@ import os
 from pathlib import Path
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 
+from ganzoo.data.configs import MNISTConfig, StackedMNISTConfig
 from ganzoo.data.tensor_data import TensorData
 from ganzoo.errors import DataError
 from ganzoo.specs import DatasetSpec
 
 _FILES = {True: "train-images-idx3-ubyte", False: "t10k-images-idx3-ubyte"}
-
-
-class MNISTConfig(BaseModel):
-    """Where MNIST lives and which part of it to use."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    root: str | None = Field(None, description="Folder holding MNIST/raw; default $GANZOO_DATA.")
-    train: bool = True
-    download: bool = Field(False, description="Fetch MNIST from the web if it is not under root.")
-    limit: int | None = Field(None, ge=1, description="Use only the first N images.")
-
-
-class StackedMNISTConfig(MNISTConfig):
-    """Stacked MNIST: ``size`` images of three digits drawn with ``seed``."""
-
-    size: int = Field(60_000, ge=1)
-    seed: int = 0
 
 
 def data_root(root: str | os.PathLike[str] | None) -> Path:

@@ -1,4 +1,6 @@
-"""Shared pieces of the built-in diagnostics: configs, debouncing and running statistics.
+"""Shared pieces of the built-in diagnostics: debouncing, running statistics, alarms.
+
+Their configs live in the torch-free ``ganzoo.diagnostics.configs``.
 
 Nothing here syncs with a device: record-based detectors work on the plain floats of a
 :class:`~ganzoo.events.StepRecord`.
@@ -10,24 +12,9 @@ import math
 from collections import deque
 from collections.abc import Iterable
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from ganzoo.events import Alarm, Severity
 
 _RANK = {"info": 0, "warning": 1, "critical": 2}
-
-
-class DiagnosticConfig(BaseModel):
-    """Options every built-in diagnostic shares.
-
-    ``cooldown`` (steps): after an alarm, the same diagnostic stays quiet for this long unless the
-    severity rises. ``clear_after``: checks in a row without the condition that end an episode, so
-    the next occurrence fires again.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    cooldown: int = Field(5000, ge=0, description="Steps of silence after an alarm.")
-    clear_after: int = Field(3, ge=1, description="Clean checks that end an episode.")
 
 
 class Debouncer:

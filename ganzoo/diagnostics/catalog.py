@@ -8,7 +8,7 @@ from __future__ import annotations
 from ganzoo.specs import DiagnosticSpec, Spec
 
 _M = "ganzoo.diagnostics."
-_DEBOUNCE = {"cooldown": 5000, "clear_after": 3}
+_C = "ganzoo.diagnostics.configs:"  # the thresholds' defaults live there, and only there
 
 ENTRIES: list[Spec] = [
     DiagnosticSpec(
@@ -21,8 +21,7 @@ ENTRIES: list[Spec] = [
         "(collapse to k of M gives ln(M/k); healthy trained MNIST models measure 0.05-0.22).",
         paper="Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
         builder=_M + "mode_collapse:build",
-        config=_M + "mode_collapse:ModeCollapseConfig",
-        defaults={"share": 0.1, "full_fraction": 0.1, "kl": 0.5, "per_mode": 25, **_DEBOUNCE},
+        config=_C + "ModeCollapseConfig",
         detects="mode-collapse",
         enabled_by_default=True,
         signals=("samples", "classifier labels / nearest mode"),
@@ -39,14 +38,7 @@ ENTRIES: list[Spec] = [
         "pretrained MNIST models 0.67-0.98).",
         paper="Arora & Zhang 2017 (birthday paradox); Naeem et al. 2020 (density and coverage)",
         builder=_M + "diversity:build",
-        config=_M + "diversity:SampleDiversityConfig",
-        defaults={
-            "full_ratio": 0.1,
-            "coverage": 0.9,
-            "coverage_high_dim": 0.6,
-            "k": 5,
-            **_DEBOUNCE,
-        },
+        config=_C + "SampleDiversityConfig",
         detects="mode-collapse",
         enabled_by_default=True,
         signals=("samples", "real batch"),
@@ -62,8 +54,7 @@ ENTRIES: list[Spec] = [
         paper="Goodfellow et al. 2014; Arjovsky & Bottou 2017, Towards Principled Methods for "
         "Training GANs",
         builder=_M + "vanishing:build",
-        config=_M + "vanishing:VanishingGradientConfig",
-        defaults={"ratio": 0.01, "p_fake": 0.01, "window": 50, "patience": 2, **_DEBOUNCE},
+        config=_C + "VanishingGradientConfig",
         detects="vanishing-gradient",
         enabled_by_default=True,
         signals=("grad_norm_g", "grad_norms_g", "p_fake", "loss_name"),
@@ -76,8 +67,7 @@ ENTRIES: list[Spec] = [
         "100 (ganhacks) and 10x its running median for 2 records is a warning, above 100x critical.",
         paper="Chintala et al. 2016, ganhacks (How to Train a GAN)",
         builder=_M + "exploding:build",
-        config=_M + "exploding:ExplodingGradientConfig",
-        defaults={"absolute": 100.0, "relative": 10.0, "patience": 2, **_DEBOUNCE},
+        config=_C + "ExplodingGradientConfig",
         detects="exploding-gradient",
         enabled_by_default=True,
         signals=("grad_norm_g", "grad_norm_d"),
@@ -92,8 +82,7 @@ ENTRIES: list[Spec] = [
         "records or at accuracy >= 0.97).",
         paper="Karras et al. 2020 (StyleGAN2-ADA, r_t); Chintala et al. 2016 (ganhacks)",
         builder=_M + "imbalance:build",
-        config=_M + "imbalance:DOverpoweringConfig",
-        defaults={"accuracy": 0.9, "r_t": 0.8, "p_fake": 0.1, "patience": 5, **_DEBOUNCE},
+        config=_C + "DOverpoweringConfig",
         detects="d-overpowering",
         enabled_by_default=True,
         signals=("d_accuracy", "r_t", "loss_d", "p_fake"),
@@ -109,8 +98,7 @@ ENTRIES: list[Spec] = [
         "Off by default.",
         paper="Mescheder et al. 2018, Which Training Methods for GANs do actually Converge?",
         builder=_M + "oscillation:build",
-        config=_M + "oscillation:OscillationConfig",
-        defaults={"window": 48, "min_records": 16, "explained": 0.8, "cycles": 2.0, **_DEBOUNCE},
+        config=_C + "OscillationConfig",
         detects="oscillation",
         enabled_by_default=False,
         signals=("d_fake", "loss_g"),

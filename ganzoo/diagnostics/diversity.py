@@ -22,37 +22,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 import torch
-from pydantic import Field
 from torch import Tensor
 
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig
+from ganzoo.diagnostics._base import Debouncer
 from ganzoo.diagnostics._samples import reference_batch
+from ganzoo.diagnostics.configs import SampleDiversityConfig
 from ganzoo.diagnostics.mode_collapse import collapse_alarm
 from ganzoo.events import Alarm
 from ganzoo.interfaces import Diagnostic
-
-
-class SampleDiversityConfig(DiagnosticConfig):
-    """Thresholds of the label-free collapse detector."""
-
-    full_ratio: float = Field(0.1, gt=0, lt=1, description="Full collapse: diversity ratio below.")
-    full_duplicates: float = Field(0.5, gt=0, le=1, description="Full collapse: duplicates above.")
-    coverage: float = Field(0.9, gt=0, lt=1, description="Partial collapse: coverage below.")
-    coverage_max_dim: int = Field(
-        16, ge=1, description="Data of at most this many dimensions use ``coverage``."
-    )
-    coverage_high_dim: float = Field(
-        0.6,
-        gt=0,
-        lt=1,
-        description="Partial collapse on higher-dimensional data (pixels): coverage below this "
-        "(healthy but blurry pretrained MNIST models score 0.67-0.98).",
-    )
-    partial_ratio: float = Field(0.5, gt=0, lt=1, description="Partial collapse: ratio below.")
-    k: int = Field(5, ge=1, description="Neighbours of the coverage balls (Naeem 2020: 5).")
-    max_samples: int = Field(1000, ge=16, description="Samples used per check (cost cap).")
-    min_samples: int = Field(32, ge=8, description="Fewer samples: no verdict.")
-
 
 _REAL: dict[tuple[int, tuple[int, ...], int], dict[str, Tensor]] = {}
 

@@ -5,22 +5,10 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from pydantic import Field
-
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, RunningMedian, make_alarm
+from ganzoo.diagnostics._base import Debouncer, RunningMedian, make_alarm
+from ganzoo.diagnostics.configs import ExplodingGradientConfig
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
-
-
-class ExplodingGradientConfig(DiagnosticConfig):
-    """Thresholds of the exploding-gradient detector."""
-
-    absolute: float = Field(100.0, gt=0, description="Norm above which trouble starts (ganhacks).")
-    relative: float = Field(10.0, gt=1, description="Warning: norm > relative * running median.")
-    critical_relative: float = Field(100.0, gt=1, description="Critical: > this * median.")
-    window: int = Field(50, ge=3)
-    warmup: int = Field(5, ge=1)
-    patience: int = Field(2, ge=1, description="Records in a row for a warning.")
 
 
 class ExplodingGradient(Diagnostic):

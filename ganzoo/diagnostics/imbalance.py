@@ -5,24 +5,12 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from pydantic import Field
-
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.diagnostics._base import Debouncer, make_alarm
+from ganzoo.diagnostics.configs import DOverpoweringConfig
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
 
 BCE_LOSSES = {"minimax", "non-saturating"}
-
-
-class DOverpoweringConfig(DiagnosticConfig):
-    """Thresholds of the G/D imbalance detector."""
-
-    accuracy: float = Field(0.9, gt=0.5, le=1, description="D accuracy at threshold 0.")
-    r_t: float = Field(0.8, gt=0, le=1, description="ADA's E[sign D(x_real)] (ADA targets 0.6).")
-    p_fake: float = Field(0.1, gt=0, lt=1, description="Mean D(G(z)) below this (BCE losses).")
-    critical_accuracy: float = Field(0.97, gt=0.5, le=1, description="Critical at once above.")
-    patience: int = Field(5, ge=1, description="Records in a row the condition must hold.")
-    warmup_steps: int = Field(200, ge=0, description="Steps ignored at the start of training.")
 
 
 class DOverpowering(Diagnostic):

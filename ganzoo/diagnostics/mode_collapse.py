@@ -7,11 +7,11 @@ from collections import deque
 from typing import ClassVar
 
 import torch
-from pydantic import Field
 from torch import Tensor
 
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.diagnostics._base import Debouncer, make_alarm
 from ganzoo.diagnostics._samples import labelling
+from ganzoo.diagnostics.configs import ModeCollapseConfig
 from ganzoo.events import Alarm
 from ganzoo.interfaces import Diagnostic
 
@@ -36,21 +36,6 @@ def collapse_alarm(
         source,
         evidence,
     )
-
-
-class ModeCollapseConfig(DiagnosticConfig):
-    """Thresholds of the labelled mode-collapse detector."""
-
-    share: float = Field(
-        0.1, gt=0, lt=1, description="A mode counts as covered with >= share * n/M samples."
-    )
-    full_fraction: float = Field(
-        0.1, gt=0, lt=1, description="Full collapse: covered <= max(1, full_fraction * M)."
-    )
-    kl: float = Field(0.5, gt=0, description="Partial collapse: KL(hist || uniform) above this.")
-    per_mode: int = Field(25, ge=1, description="Window holds >= per_mode * M labelled samples.")
-    min_samples: int = Field(50, ge=1, description="Fewer labelled samples: no verdict.")
-    max_window: int = Field(20, ge=1, description="At most this many sample batches in a window.")
 
 
 def histogram_stats(counts: Tensor, share: float) -> tuple[int, float]:

@@ -17,31 +17,12 @@ from collections import deque
 from functools import lru_cache
 from typing import ClassVar
 
-from pydantic import Field
-
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, make_alarm
+from ganzoo.diagnostics._base import Debouncer, make_alarm
+from ganzoo.diagnostics.configs import OscillationConfig
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
 
 SIGNALS = ("d_fake", "loss_g")
-
-
-class OscillationConfig(DiagnosticConfig):
-    """Thresholds of the oscillation detector."""
-
-    window: int = Field(48, ge=12, description="Records analysed at most (the last ``window``).")
-    min_records: int = Field(16, ge=8, description="Records needed before the first analysis.")
-    explained: float = Field(
-        0.8, gt=0, lt=1, description="Share of detrended variance the best sinusoid must explain."
-    )
-    cycles: float = Field(2.0, ge=1, description="Whole cycles that must fit in the records.")
-    min_period: float = Field(4.0, ge=2, description="Shortest period considered (records).")
-    damping: float = Field(0.5, gt=0, le=1, description="Min ratio of late/early amplitude.")
-    min_amplitude: float = Field(
-        0.05, ge=0, description="Min std of the detrended signal (raw units)."
-    )
-    every: int = Field(1, ge=1, description="Analyse every this many records.")
-    patience: int = Field(2, ge=1, description="Analyses in a row that must find a cycle.")
 
 
 def detrend(values: list[float]) -> list[float]:

@@ -5,21 +5,10 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from pydantic import Field
-
-from ganzoo.diagnostics._base import Debouncer, DiagnosticConfig, RunningMedian, make_alarm
+from ganzoo.diagnostics._base import Debouncer, RunningMedian, make_alarm
+from ganzoo.diagnostics.configs import VanishingGradientConfig
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
-
-
-class VanishingGradientConfig(DiagnosticConfig):
-    """Thresholds of the vanishing-gradient detector (see docs/diagnostics.md for sources)."""
-
-    ratio: float = Field(0.01, gt=0, lt=1, description="Collapse: norm < ratio * running median.")
-    p_fake: float = Field(0.01, gt=0, lt=1, description="Minimax: mean D(G(z)) below this.")
-    window: int = Field(50, ge=3, description="Records in the running median.")
-    warmup: int = Field(5, ge=1, description="Records before the median is trusted.")
-    patience: int = Field(2, ge=1, description="Records in a row the condition must hold.")
 
 
 class VanishingGradient(Diagnostic):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ganzoo.specs import LossSpec, Spec
 
 _M = "ganzoo.losses."
+_C = "ganzoo.losses.configs:"
 
 ENTRIES: list[Spec] = [
     LossSpec(
@@ -35,8 +36,7 @@ ENTRIES: list[Spec] = [
         "on D's raw outputs.",
         paper="Mao et al. 2017, Least Squares Generative Adversarial Networks",
         builder=_M + "least_squares:build_least_squares",
-        config=_M + "least_squares:LeastSquaresConfig",
-        defaults={"a": 0.0, "b": 1.0, "c": 1.0},
+        config=_C + "LeastSquaresConfig",
         family="least-squares",
     ),
     LossSpec(
@@ -55,8 +55,7 @@ ENTRIES: list[Spec] = [
         "norm is over all non-batch dims. Use a critic without BatchNorm.",
         paper="Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
         builder=_M + "wasserstein:build_wasserstein_gp",
-        config=_M + "wasserstein:WassersteinGPConfig",
-        defaults={"weight": 10.0},
+        config=_C + "WassersteinGPConfig",
         family="wasserstein",
         tags=("penalty",),
     ),
@@ -84,8 +83,7 @@ ENTRIES: list[Spec] = [
         description="gamma = 10 by default. Makes the Dirac-GAN converge (Mescheder 2018).",
         paper="Mescheder et al. 2018, Which Training Methods for GANs do actually Converge?",
         builder=_M + "penalties:build_r1",
-        config=_M + "penalties:R1Config",
-        defaults={"gamma": 10.0},
+        config=_C + "R1Config",
         family="penalty",
         tags=("penalty",),
     ),
@@ -96,8 +94,7 @@ ENTRIES: list[Spec] = [
         "U[0,1] per sample (the perturbation of the widely used reference code).",
         paper="Kodali et al. 2017, On Convergence and Stability of GANs",
         builder=_M + "penalties:build_dragan",
-        config=_M + "penalties:DraganConfig",
-        defaults={"weight": 10.0, "scale": 0.5},
+        config=_C + "DraganConfig",
         family="penalty",
         tags=("penalty",),
     ),

@@ -7,20 +7,10 @@ D minimises ``1/2 E[(D(x) - b)^2] + 1/2 E[(D(G(z)) - a)^2]``; G minimises
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
 from torch import Tensor
 
 from ganzoo.interfaces import GANLoss
-
-
-class LeastSquaresConfig(BaseModel):
-    """Targets of the least-squares objective: ``a`` for fakes and ``b`` for reals in D's loss,
-    ``c`` the value G wants D to output for fakes."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    a: float = 0.0
-    b: float = 1.0
-    c: float = 1.0
+from ganzoo.losses.configs import LeastSquaresConfig
 
 
 class LeastSquaresLoss(GANLoss):
@@ -28,8 +18,9 @@ class LeastSquaresLoss(GANLoss):
 
     name = "least-squares"
 
-    def __init__(self, a: float = 0.0, b: float = 1.0, c: float = 1.0) -> None:
-        self.a, self.b, self.c = float(a), float(b), float(c)
+    def __init__(self, config: LeastSquaresConfig | None = None) -> None:
+        self.config = config or LeastSquaresConfig()
+        self.a, self.b, self.c = self.config.a, self.config.b, self.config.c
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         """``0.5 * mean((real - b)^2) + 0.5 * mean((fake - a)^2)``."""
@@ -44,5 +35,4 @@ class LeastSquaresLoss(GANLoss):
 
 def build_least_squares(config: LeastSquaresConfig | None = None) -> LeastSquaresLoss:
     """Builder of the ``least-squares`` entry."""
-    config = config or LeastSquaresConfig()
-    return LeastSquaresLoss(a=config.a, b=config.b, c=config.c)
+    return LeastSquaresLoss(config)

@@ -18,12 +18,12 @@ samples of a batch independently (no BatchNorm in D, as WGAN-GP prescribes).
 from __future__ import annotations
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
 from ganzoo.interfaces import Discriminator
 from ganzoo.losses._common import WeightedPenalty
 from ganzoo.losses.classic import NonSaturatingLoss
+from ganzoo.losses.configs import DraganConfig, R1Config
 
 
 def _check_pair(real: Tensor, fake: Tensor) -> None:
@@ -132,20 +132,14 @@ def dragan_penalty(
     return (grad_norms(grad) - 1.0).pow(2).mean()
 
 
-class R1Config(BaseModel):
-    """``gamma``: the R1 weight; the penalty added to D's loss is ``gamma / 2 * E||grad D(x)||^2``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    gamma: float = Field(10.0, ge=0)
-
-
 class R1Loss(WeightedPenalty, NonSaturatingLoss):
     """Non-saturating loss plus the R1 penalty ``gamma / 2 * E[||grad_x D(x_real)||^2]``."""
 
     name = "r1"
 
-    def __init__(self, gamma: float = 10.0) -> None:
-        self.gamma = float(gamma)
+    def __init__(self, config: R1Config | None = None) -> None:
+        self.config = config or R1Config()
+        self.gamma = self.config.gamma
 
     @property
     def penalty_weight(self) -> float:
@@ -159,22 +153,14 @@ class R1Loss(WeightedPenalty, NonSaturatingLoss):
         return r1_penalty(discriminator, real, y)
 
 
-class DraganConfig(BaseModel):
-    """``weight``: DRAGAN's lambda; ``scale``: noise scale relative to the batch's std."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    weight: float = Field(10.0, ge=0)
-    scale: float = Field(0.5, gt=0)
-
-
 class DraganLoss(WeightedPenalty, NonSaturatingLoss):
     """Non-saturating loss plus DRAGAN's penalty ``weight * E[(||grad D(x_tilde)|| - 1)^2]``."""
 
     name = "dragan"
 
-    def __init__(self, weight: float = 10.0, scale: float = 0.5) -> None:
-        self.weight = float(weight)
-        self.scale = float(scale)
+    def __init__(self, config: DraganConfig | None = None) -> None:
+        self.config = config or DraganConfig()
+        self.weight, self.scale = self.config.weight, self.config.scale
 
     def unweighted_penalty(
         self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
@@ -185,11 +171,9 @@ class DraganLoss(WeightedPenalty, NonSaturatingLoss):
 
 def build_r1(config: R1Config | None = None) -> R1Loss:
     """Builder of the ``r1`` entry."""
-    config = config or R1Config()
-    return R1Loss(gamma=config.gamma)
+    return R1Loss(config)
 
 
 def build_dragan(config: DraganConfig | None = None) -> DraganLoss:
     """Builder of the ``dragan`` entry."""
-    config = config or DraganConfig()
-    return DraganLoss(weight=config.weight, scale=config.scale)
+    return DraganLoss(config)

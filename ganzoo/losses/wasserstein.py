@@ -9,11 +9,11 @@ WGAN-GP replaces the constraint by the gradient penalty of
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
 from ganzoo.interfaces import Discriminator, GANLoss
 from ganzoo.losses._common import WeightedPenalty
+from ganzoo.losses.configs import WassersteinGPConfig
 from ganzoo.losses.penalties import gradient_penalty
 
 
@@ -31,20 +31,14 @@ class WassersteinLoss(GANLoss):
         return -fake_scores.mean()
 
 
-class WassersteinGPConfig(BaseModel):
-    """``weight``: the gradient penalty's lambda (10 in the paper)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    weight: float = Field(10.0, ge=0)
-
-
 class WassersteinGPLoss(WeightedPenalty, WassersteinLoss):
     """WGAN loss plus ``weight * E[(||grad D(x_hat)||_2 - 1)^2]`` on random interpolates."""
 
     name = "wasserstein-gp"
 
-    def __init__(self, weight: float = 10.0) -> None:
-        self.weight = float(weight)
+    def __init__(self, config: WassersteinGPConfig | None = None) -> None:
+        self.config = config or WassersteinGPConfig()
+        self.weight = self.config.weight
 
     def unweighted_penalty(
         self, discriminator: Discriminator, real: Tensor, fake: Tensor, y: Tensor | None
@@ -60,5 +54,4 @@ def build_wasserstein(config: None = None) -> WassersteinLoss:
 
 def build_wasserstein_gp(config: WassersteinGPConfig | None = None) -> WassersteinGPLoss:
     """Builder of the ``wasserstein-gp`` entry."""
-    config = config or WassersteinGPConfig()
-    return WassersteinGPLoss(weight=config.weight)
+    return WassersteinGPLoss(config)

@@ -1,17 +1,19 @@
 """Specs of the built-in architectures. Imported by the built-in plugin; must not import torch.
 
-Each spec names its builder and config model by import string; ``defaults`` and ``optimizer``
-are the paper's settings (deviations are stated in the description and docs/architectures.md).
+Each spec names its builder and config model by import string. The config model (in
+``ganzoo.models.configs``) holds the paper's settings as its field defaults, the one place they
+are written; ``optimizer`` is the paper's optimizer (deviations are stated in the description and
+docs/architectures.md).
 """
 
 from __future__ import annotations
 
-from ganzoo.specs import ArchitectureSpec, OptimizerSettings, Spec
+from ganzoo.specs import DEFAULT_OPTIMIZER, ArchitectureSpec, OptimizerSettings, Spec
 
 _M = "ganzoo.models."
 _C = "ganzoo.models.configs:"
 
-_DCGAN_ADAM = OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999))
+_DCGAN_ADAM = DEFAULT_OPTIMIZER  # Adam 2e-4, betas (0.5, 0.999), one D step per G step
 
 ENTRIES: list[Spec] = [
     ArchitectureSpec(
@@ -26,7 +28,6 @@ ENTRIES: list[Spec] = [
         paper="Goodfellow et al. 2014, Generative Adversarial Nets, arXiv:1406.2661",
         builder=_M + "gan:build",
         config=_C + "MLPConfig",
-        defaults={"latent_dim": 100, "maxout": 5},
         modalities=("image", "points"),
         default_loss="non-saturating",
         optimizer=_DCGAN_ADAM,
@@ -42,7 +43,6 @@ ENTRIES: list[Spec] = [
         paper="Mirza & Osindero 2014, Conditional Generative Adversarial Nets, arXiv:1411.1784",
         builder=_M + "cgan:build",
         config=_C + "CGANConfig",
-        defaults={"latent_dim": 100},
         modalities=("image",),
         conditional=True,
         default_loss="non-saturating",
@@ -60,7 +60,6 @@ ENTRIES: list[Spec] = [
         "Convolutional GANs, arXiv:1511.06434",
         builder=_M + "dcgan:build",
         config=_C + "ConvConfig",
-        defaults={"latent_dim": 100, "width": 64},
         default_loss="non-saturating",
         optimizer=_DCGAN_ADAM,
         default_data="mnist",
@@ -75,7 +74,6 @@ ENTRIES: list[Spec] = [
         paper="Arjovsky et al. 2017, Wasserstein GAN, arXiv:1701.07875",
         builder=_M + "wgan:build",
         config=_C + "WGANConfig",
-        defaults={"latent_dim": 100, "width": 64, "clip": 0.01},
         default_loss="wasserstein",
         compatible_losses=("wasserstein",),
         optimizer=OptimizerSettings(name="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5),
@@ -91,7 +89,6 @@ ENTRIES: list[Spec] = [
         paper="Gulrajani et al. 2017, Improved Training of Wasserstein GANs, arXiv:1704.00028",
         builder=_M + "wgan_gp:build",
         config=_C + "WGANGPConfig",
-        defaults={"latent_dim": 100, "width": 64, "d_norm": "layer"},
         default_loss="wasserstein-gp",
         optimizer=OptimizerSettings(
             name="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), n_critic=5
@@ -107,7 +104,6 @@ ENTRIES: list[Spec] = [
         paper="Mao et al. 2017, Least Squares Generative Adversarial Networks, arXiv:1611.04076",
         builder=_M + "lsgan:build",
         config=_C + "ConvConfig",
-        defaults={"latent_dim": 100, "width": 64},
         default_loss="least-squares",
         optimizer=_DCGAN_ADAM,
         default_data="mnist",
@@ -124,7 +120,6 @@ ENTRIES: list[Spec] = [
         "arXiv:1802.05957",
         builder=_M + "sngan:build",
         config=_C + "SNGANConfig",
-        defaults={"latent_dim": 128, "width": 64, "d_norm": "none"},
         default_loss="hinge",
         optimizer=_DCGAN_ADAM,
         default_data="mnist",
@@ -140,7 +135,6 @@ ENTRIES: list[Spec] = [
         "arXiv:1610.09585",
         builder=_M + "acgan:build",
         config=_C + "ACGANConfig",
-        defaults={"latent_dim": 100, "width": 64},
         conditional=True,
         default_loss="non-saturating",
         optimizer=_DCGAN_ADAM,
@@ -157,7 +151,6 @@ ENTRIES: list[Spec] = [
         "Maximizing GANs, arXiv:1606.03657",
         builder=_M + "infogan:build",
         config=_C + "InfoGANConfig",
-        defaults={"latent_dim": 62, "width": 64, "categorical": 10, "continuous": 2},
         default_loss="non-saturating",
         optimizer=OptimizerSettings(name="adam", lr_g=1e-3, lr_d=2e-4, betas=(0.5, 0.999)),
         default_data="mnist",

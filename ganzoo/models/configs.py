@@ -1,8 +1,10 @@
 """Config models of the built-in architectures (pydantic, ``extra="forbid"``; torch-free).
 
-``ganzoo.build("dcgan", width=32)`` validates ``spec.defaults`` updated with the overrides
-against one of these; a wrong name or type raises :class:`~ganzoo.errors.ConfigError` naming
-the field. The builders in the sibling modules receive the validated instance.
+Their field defaults are the architectures' defaults, the only place those are written: specs
+name a model here by import string and ``ganzoo info`` reads the defaults from it.
+``ganzoo.build("dcgan", width=32)`` validates the overrides against one of these; a wrong name
+or type raises ``ConfigError`` naming the field. The builders in the sibling modules receive the
+validated instance.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class WGANGPConfig(ConvConfig):
 class SNGANConfig(ConvConfig):
     """Spectral normalisation on every layer of D; no other normalisation in D."""
 
+    latent_dim: int = Field(128, ge=1, description="Dimension of the noise z (128 in the paper).")
     d_norm: Norm = Field("none", description="Normalisation in D besides spectral norm.")
 
 

@@ -27,7 +27,6 @@ def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None
             "networks, arXiv:1712.04086",
             builder="ganzoo_pacgan.model:build",
             config="ganzoo_pacgan.config:PacGANConfig",
-            defaults={"pack": 2},
             modalities=("image", "points"),
             default_loss="non-saturating",
             optimizer=OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),

@@ -1,0 +1,51 @@
+"""Config models of the built-in data sets (pydantic, ``extra="forbid"``; torch-free).
+
+Their field defaults are the data sets' defaults, the only place those are written: the data set
+specs name a model here by import string and ``ganzoo info`` reads the defaults from it without
+importing torch.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class MNISTConfig(BaseModel):
+    """Where MNIST lives and which part of it to use."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    root: str | None = Field(None, description="Folder holding MNIST/raw; default $GANZOO_DATA.")
+    train: bool = True
+    download: bool = Field(False, description="Fetch MNIST from the web if it is not under root.")
+    limit: int | None = Field(None, ge=1, description="Use only the first N images.")
+
+
+class StackedMNISTConfig(MNISTConfig):
+    """Stacked MNIST: ``size`` images of three digits drawn with ``seed``."""
+
+    size: int = Field(60_000, ge=1)
+    seed: int = 0
+
+
+class RingConfig(BaseModel):
+    """Ring of ``modes`` Gaussians of std ``sigma`` on a circle of ``radius``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    size: int = Field(100_000, ge=1)
+    modes: int = Field(8, ge=1)
+    radius: float = Field(1.0, gt=0)
+    sigma: float = Field(0.01, gt=0)
+    seed: int = 0
+    limit: int | None = Field(None, ge=1)
+
+
+class GridConfig(BaseModel):
+    """``side`` x ``side`` Gaussians of std ``sigma``, ``spacing`` apart, centred on 0."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    size: int = Field(100_000, ge=1)
+    side: int = Field(5, ge=1)
+    spacing: float = Field(2.0, gt=0)
+    sigma: float = Field(0.05, gt=0)
+    seed: int = 0
+    limit: int | None = Field(None, ge=1)
