@@ -15,7 +15,7 @@ from pydantic_core import to_jsonable_python
 from ganzoo.errors import ConfigError, DataError, WrongKindError, format_validation_error
 from ganzoo.imports import import_string
 from ganzoo.registry import get_registry
-from ganzoo.specs import ArchitectureSpec, DatasetSpec, Spec
+from ganzoo.specs import ArchitectureSpec, DatasetSpec, ExtractorSpec, MetricSpec, Spec
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -116,6 +116,6 @@ def build_entry(name: str, /, **overrides: Any) -> Any:
         return build_architecture(spec, **overrides)
     config = make_config(spec, overrides)
     builder = import_string(spec.builder, f"{spec.kind} {name!r}")
-    if isinstance(spec, DatasetSpec):
-        return builder(config, spec)  # a data set builder is told which entry it builds
+    if isinstance(spec, DatasetSpec | MetricSpec | ExtractorSpec):
+        return builder(config, spec)  # these builders are told which entry they build
     return builder(config)

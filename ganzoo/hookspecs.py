@@ -34,7 +34,15 @@ from collections.abc import Callable
 
 import pluggy
 
-from ganzoo.specs import ArchitectureSpec, DatasetSpec, DiagnosticSpec, LossSpec, ModelSpec
+from ganzoo.specs import (
+    ArchitectureSpec,
+    DatasetSpec,
+    DiagnosticSpec,
+    ExtractorSpec,
+    LossSpec,
+    MetricSpec,
+    ModelSpec,
+)
 
 PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -86,11 +94,41 @@ def register_models(register: Callable[[ModelSpec], None]) -> None:
     """Register pretrained models: an architecture entry, its config, and pinned weight files."""
 
 
+@hookspec
+def register_metrics(register: Callable[[MetricSpec], None]) -> None:
+    """Register evaluation metrics for ``ganzoo evaluate --metrics NAME``.
+
+    The builder is called as ``builder(config, spec)``, where ``spec`` is the ``MetricSpec``
+    being built, and returns a ``ganzoo.interfaces.Metric``. Evaluation calls its
+    ``compute(generated, reference)`` with two ``ganzoo.interfaces.SampleSet`` objects (the
+    samples, and a real reference split of the same data set) and records the returned
+    ``{key: value}`` (keys as declared in ``spec.outputs``), the same for the real-vs-real floor,
+    and ``spec.params`` in the result's protocol. The spec says which data a metric fits
+    (``modalities``, ``datasets``, ``needs``), the extractor whose features it reads (its
+    ``SampleSet.features``; raw values where ``raw_fallback`` allows), the samples it needs
+    (``min_samples``), and for which data sets it is part of the default set (``default_on``,
+    ``fallback``).
+    """
+
+
+@hookspec
+def register_extractors(register: Callable[[ExtractorSpec], None]) -> None:
+    """Register feature extractors that metrics name in ``MetricSpec.extractor``.
+
+    The builder is called as ``builder(config, spec)`` and returns a
+    ``ganzoo.interfaces.FeatureExtractor``. Its weights must be checked against ``spec.sha256``
+    when they load: a result's protocol records that hash (and ``spec.protocol_name``) as the
+    extractor its numbers came from. ``modalities`` and ``datasets`` say which data it fits.
+    """
+
+
 HOOKS: dict[str, str] = {
     "architecture": "register_architectures",
     "loss": "register_losses",
     "diagnostic": "register_diagnostics",
     "dataset": "register_datasets",
     "model": "register_models",
+    "metric": "register_metrics",
+    "extractor": "register_extractors",
 }
 """Hook name of each kind."""

@@ -12,7 +12,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-KINDS: tuple[str, ...] = ("architecture", "loss", "diagnostic", "dataset", "model")
+KINDS: tuple[str, ...] = (
+    "architecture",
+    "loss",
+    "diagnostic",
+    "dataset",
+    "model",
+    "metric",
+    "extractor",
+)
 """Every kind of registry entry, in the order listings show them."""
 
 _PLURALS = {
@@ -25,6 +33,9 @@ _PLURALS = {
     "data": "dataset",
     "models": "model",
     "pretrained": "model",
+    "metrics": "metric",
+    "extractors": "extractor",
+    "features": "extractor",
 }
 
 
@@ -34,7 +45,7 @@ def normalize_kind(kind: str) -> str:
     return _PLURALS.get(k, k)
 
 
-Kind = Literal["architecture", "loss", "diagnostic", "dataset", "model"]
+Kind = Literal["architecture", "loss", "diagnostic", "dataset", "model", "metric", "extractor"]
 
 _NAME = r"^[a-z0-9][a-z0-9._-]*$"
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -215,7 +226,86 @@ class ModelSpec(_Entry):
     )
 
 
-Spec = ArchitectureSpec | LossSpec | DiagnosticSpec | DatasetSpec | ModelSpec
+class _AppliesTo(_Buildable):
+    """Which data an evaluation entry fits: a modality, optionally narrowed to named data sets."""
+
+    modalities: tuple[Literal["image", "points"], ...] = Field(
+        ("image",), min_length=1, description="Modalities of the data it fits."
+    )
+    datasets: tuple[Name, ...] = Field(
+        (),
+        description="If set, the only data sets it fits (else every data set of its modalities).",
+    )
+
+
+class ExtractorSpec(_AppliesTo):
+    """A feature extractor that metrics compute on (a classifier, an embedding network).
+
+    The builder is called as ``builder(config, spec)`` and returns a
+    ``ganzoo.interfaces.FeatureExtractor``; it loads weights pinned by ``spec.sha256``.
+    """
+
+    kind: Literal["extractor"] = "extractor"
+    sha256: str | None = Field(
+        None, pattern=_SHA256, description="sha256 of its weights, checked when they load."
+    )
+    outputs: tuple[str, ...] = Field(
+        ("features",),
+        min_length=1,
+        description="What it computes per sample: 'features' (N, D) always; a classifier adds "
+        "'probs' (N, C) and/or 'labels' (N,).",
+    )
+    protocol_name: str | None = Field(
+        None, description="How a result's protocol names it (default: the entry's name)."
+    )
+
+
+class MetricSpec(_AppliesTo):
+    """A sample-set metric: generated samples against a real reference set.
+
+    The builder is called as ``builder(config, spec)`` and returns a ``ganzoo.interfaces.Metric``;
+    the metric reads its pinned protocol parameters from ``spec.params``.
+    """
+
+    kind: Literal["metric"] = "metric"
+    outputs: tuple[str, ...] = Field(min_length=1, description="The keys of the values it returns.")
+    extractor: Name | None = Field(
+        None, description="The extractor entry whose features it uses (None: the raw values)."
+    )
+    raw_fallback: bool = Field(
+        False,
+        description="Where the extractor does not fit the data, use the raw values instead "
+        "(otherwise the metric does not fit that data).",
+    )
+    needs: tuple[Literal["classes", "modes"], ...] = Field(
+        (), description="What the data set must declare: 'classes' (num_classes), 'modes'."
+    )
+    params: dict[str, float | int | str] = Field(
+        default_factory=dict,
+        description="Protocol parameters it pins (k, bins, thresholds); every result records them.",
+    )
+    min_samples: int = Field(1, ge=1, description="Samples it needs in each set.")
+    min_samples_why: str = Field("", description="Why it needs that many, for the error message.")
+    default_on: tuple[str, ...] = Field(
+        (),
+        description="Data set names or modalities ('image', 'points') whose default metric set "
+        "includes it, where it fits.",
+    )
+    fallback: bool = Field(
+        False, description="Default for any data set whose default set would otherwise be empty."
+    )
+    order: int = Field(100, description="Place in a default set's output: lower first.")
+
+
+Spec = (
+    ArchitectureSpec
+    | LossSpec
+    | DiagnosticSpec
+    | DatasetSpec
+    | ModelSpec
+    | MetricSpec
+    | ExtractorSpec
+)
 """Any registry entry."""
 
 SPEC_TYPES: dict[str, type[BaseModel]] = {
@@ -224,4 +314,6 @@ SPEC_TYPES: dict[str, type[BaseModel]] = {
     "diagnostic": DiagnosticSpec,
     "dataset": DatasetSpec,
     "model": ModelSpec,
+    "metric": MetricSpec,
+    "extractor": ExtractorSpec,
 }

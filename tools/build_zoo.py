@@ -87,7 +87,7 @@ def export(name: str, model: Any) -> tuple[Path, dict[str, Any]]:
 
 def evaluate(model: Any, data_root: str | None) -> tuple[dict[str, float], dict[str, Any]]:
     """Metrics of ``model`` with the default protocol, plus the floors and the protocol."""
-    from ganzoo.metrics.evaluate import evaluate as run_eval
+    from ganzoo.metrics import evaluate as run_eval
 
     result = run_eval(model, data_root=data_root)
     return result.metrics, {
@@ -229,7 +229,7 @@ def read_zoo() -> dict[str, Any]:
 
 def build(name: str, runs_dir: Path, data_root: str | None) -> dict[str, Any]:
     """Train, export, evaluate and record recipe ``name``; rewrite zoo.json and docs/models.md."""
-    from ganzoo.training.rundir import load_run_model
+    from ganzoo.loading import load_run_model
 
     run_dir = train(name, runs_dir, data_root)
     model = load_run_model(run_dir)  # loaded once: export, evaluation and the record share it

@@ -16,7 +16,7 @@ import time
 
 import torch
 
-from ganzoo.metrics.evaluate import evaluate
+from ganzoo.metrics import evaluate
 
 
 def real_floors(n: int = 10_000, data_root: str | None = None) -> dict[str, dict[str, float]]:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ganzoo.hookspecs import hookimpl
-from ganzoo.specs import ArchitectureSpec, DatasetSpec, DiagnosticSpec, LossSpec, ModelSpec
+from ganzoo.specs import (
+    ArchitectureSpec,
+    DatasetSpec,
+    DiagnosticSpec,
+    ExtractorSpec,
+    LossSpec,
+    MetricSpec,
+    ModelSpec,
+)
 
 
 @hookimpl
@@ -51,4 +59,20 @@ def register_models(register: Callable[[ModelSpec], None]) -> None:
     from ganzoo.pretrained.catalog import ENTRIES
 
     for spec in ENTRIES:
+        register(spec)
+
+
+@hookimpl
+def register_metrics(register: Callable[[MetricSpec], None]) -> None:
+    from ganzoo.metrics.catalog import METRICS
+
+    for spec in METRICS:
+        register(spec)
+
+
+@hookimpl
+def register_extractors(register: Callable[[ExtractorSpec], None]) -> None:
+    from ganzoo.metrics.catalog import EXTRACTORS
+
+    for spec in EXTRACTORS:
         register(spec)

@@ -18,7 +18,8 @@ def evaluate_command(
         None,
         "--metrics",
         "-m",
-        help="Comma-separated: fid,score,modes,prd,dc,ndb,mixture (default: those that fit the data).",
+        help="Comma-separated metric names, e.g. fid,prd (`ganzoo list metrics`; default: the "
+        "data set's default set).",
     ),
     n: int | None = typer.Option(
         None, "-n", "--n", help="Samples to draw (default 10,000 images, 2,500 2-D points)."
@@ -40,6 +41,8 @@ def evaluate_command(
     import ganzoo
     from ganzoo.metrics import evaluate
 
+    if metrics is not None:
+        _check_metric_names(metrics)
     model = ganzoo.load(name_or_run_dir, device=device)
     result = evaluate(
         model,
@@ -66,6 +69,16 @@ def evaluate_command(
     if p.extractor_sha256:
         typer.echo(f"extractor {p.extractor} sha256 {p.extractor_sha256}")
     typer.echo(f"{result.seconds:.1f}s")
+
+
+def _check_metric_names(metrics: str) -> None:
+    """Fail before loading a model when a name is not a registered metric (with suggestions)."""
+    from ganzoo.registry import get_registry
+
+    registry = get_registry()
+    for name in (m.strip().lower() for m in metrics.split(",")):
+        if name:
+            registry.get(name, "metric")
 
 
 def register(app: typer.Typer) -> None:

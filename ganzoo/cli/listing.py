@@ -9,7 +9,8 @@ import typer
 from ganzoo.cli.output import print_json, table
 
 KIND_ARG = typer.Argument(
-    None, help="architecture, loss, diagnostic, dataset or model (plurals ok)."
+    None,
+    help="architecture, loss, diagnostic, dataset, model, metric or extractor (plurals ok).",
 )
 PATTERN_ARG = typer.Argument(None, help="Shell-style wildcard on names, e.g. '*gan*'.")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
@@ -34,7 +35,21 @@ def _detail(spec: Any) -> str:
         return f"{spec.architecture} on {spec.dataset}" + (f": {metrics}" if metrics else "")
     if kind == "loss":
         return spec.family
+    if kind == "metric":
+        return _metric_detail(spec)
+    if kind == "extractor":
+        fits = ", ".join(spec.datasets) or " or ".join(spec.modalities)
+        return f"{', '.join(spec.outputs)} on {fits}"
     return ""
+
+
+def _metric_detail(spec: Any) -> str:
+    """Keys it reports, the features it reads, and where it fits."""
+    fits = ", ".join(spec.datasets) or "/".join(spec.modalities)
+    features = spec.extractor or "raw values"
+    if spec.extractor and spec.raw_fallback:
+        features += " (raw elsewhere)"
+    return f"{', '.join(spec.outputs)}: {features}; {fits}"
 
 
 def list_command(

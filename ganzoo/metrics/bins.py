@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.errors import ConfigError
+from ganzoo.interfaces import Metric, SampleSet
 
 
 def kmeans(x: Tensor, k: int, iters: int = 25, seed: int = 0, chunk: int = 4096) -> Tensor:
@@ -82,3 +83,15 @@ def ndb(
     critical = math.sqrt(2) * float(torch.erfinv(torch.tensor(1 - alpha, dtype=torch.float64)))
     flagged = int(((z > critical) & (se > 0)).sum())
     return {"ndb": float(flagged), "ndb_fraction": flagged / bins}
+
+
+class NumberOfDifferentBins(Metric):
+    """The ``ndb`` entry: NDB on raw values, bins fitted once per reference set (k-means seed 0)."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"ndb": ..., "ndb_fraction": ...}`` with ``params["ndb_bins"]`` and ``["ndb_alpha"]``."""
+        bins, alpha = int(self.params["ndb_bins"]), float(self.params["ndb_alpha"])
+        centres = reference.memo(
+            f"ndb_centres_{bins}", lambda: kmeans(reference.x.flatten(1), bins, seed=0)
+        )
+        return ndb(reference.x, generated.x, bins, alpha, centres=centres)

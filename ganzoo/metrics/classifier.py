@@ -15,10 +15,14 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.errors import DataError, WeightsError
+from ganzoo.interfaces import FeatureExtractor
+from ganzoo.metrics.catalog import MNIST_CLASSIFIER_SHA256
+from ganzoo.specs import DatasetSpec
 from ganzoo.weights import load_module, read_tensors, sha256_file
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "mnist_classifier.safetensors"
-CLASSIFIER_SHA256 = "9e61dd054b16ceba97fe6c39e1c11e4ceb5d5fdc4462faf07affed45b6cc531b"
+CLASSIFIER_SHA256 = MNIST_CLASSIFIER_SHA256
+"""The pinned sha256 (the ``mnist-classifier`` extractor entry pins the same constant)."""
 FEATURE_DIM = 128
 
 
@@ -109,16 +113,20 @@ def load_classifier(
 
 @torch.no_grad()
 def classify(
-    x: Tensor, batch_size: int = 1000, device: torch.device | str | None = None
+    x: Tensor,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+    sha256: str | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Features ``(N, 128)`` and class probabilities ``(N, 10)`` of 1-channel images in [-1, 1].
 
     ``x`` may be uint8 (0..255; scaled to [-1, 1]) or float. Computed on ``device`` (default: the
-    device of ``x``) in batches, returned on the CPU as float64.
+    device of ``x``) in batches, returned on the CPU as float64. ``sha256`` is the hash the
+    weights must have (default :data:`CLASSIFIER_SHA256`).
     """
     check_images(x)
     dev = torch.device(device) if device is not None else x.device
-    model = load_classifier(dev)
+    model = load_classifier(dev, sha256=sha256)
     feats, probs = [], []
     for i in range(0, x.shape[0], batch_size):
         b = x[i : i + batch_size].to(dev)
@@ -136,3 +144,36 @@ def stacked_labels(
     check_images(x, (3,))
     digits = [classify(x[:, c : c + 1], batch_size, device)[1].argmax(1) for c in range(3)]
     return digits[0] * 100 + digits[1] * 10 + digits[2]
+
+
+class MNISTFeatures(FeatureExtractor):
+    """The ``mnist-classifier`` extractor: the classifier's features, probabilities and labels.
+
+    Images with one channel give ``features`` ``(N, 128)``, ``probs`` ``(N, 10)`` and ``labels``.
+    Images with C channels (Stacked MNIST: C = 3) are classified channel by channel: ``features``
+    are the C feature vectors concatenated ``(N, 128 C)`` and ``labels`` the C digits read as a
+    base-10 number (``100 r + 10 g + b``); there are no ``probs``. The weights are checked against
+    the spec's sha256 when they load.
+    """
+
+    @property
+    def sha256(self) -> str:
+        """The hash the weights must have: the spec's pin, else :data:`CLASSIFIER_SHA256`."""
+        pinned = self.spec.sha256 if self.spec is not None else None
+        return pinned or CLASSIFIER_SHA256
+
+    def check(self, x: Tensor, data: DatasetSpec) -> None:
+        """Raise :class:`DataError` unless ``x`` is ``(N, C, 28, 28)`` with C = the data's channels."""
+        check_images(x, (data.shape[0],))
+
+    def extract(self, x: Tensor, data: DatasetSpec) -> dict[str, Tensor]:
+        """Features, and probabilities (one channel) or stacked labels (several), on the CPU."""
+        self.check(x, data)
+        if x.shape[1] == 1:
+            feats, probs = classify(x, sha256=self.sha256)
+            return {"features": feats, "probs": probs, "labels": probs.argmax(1)}
+        parts = [classify(x[:, c : c + 1], sha256=self.sha256) for c in range(x.shape[1])]
+        labels = torch.zeros(x.shape[0], dtype=torch.long)
+        for _, probs in parts:
+            labels = labels * 10 + probs.argmax(1)
+        return {"features": torch.cat([f for f, _ in parts], 1), "labels": labels}

@@ -1,15 +1,15 @@
-"""``evaluate``: sample a model (or take samples), compute metrics, pin the protocol.
+"""``evaluate``: sample a model (or take samples), run the resolved metrics, pin the protocol.
 
 The protocol that makes numbers comparable is part of every result: sample count, reference split
 and size, seed, sampling scheme, the feature extractor and its sha256, and each metric's
-parameters. Real-vs-real floors (the same metric with real training data in place of samples) are
-reported beside the numbers.
+parameters. Real-vs-real floors (the same metrics with real training data in place of samples)
+are reported beside the numbers. Which metrics run, and with which features, comes from their
+registry entries (:mod:`ganzoo.metrics.resolve`); this module only loops over them.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -17,22 +17,12 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
-from ganzoo.errors import ConfigError, DataError
-from ganzoo.metrics.classifier import CLASSIFIER_SHA256, check_images, classify, stacked_labels
-from ganzoo.metrics.fid import fid_from_features
-from ganzoo.metrics.manifold import density_coverage, precision_recall
-from ganzoo.metrics.mixture import mixture_metrics
-from ganzoo.metrics.modes import mode_metrics
-from ganzoo.metrics.ndb import kmeans, ndb
-from ganzoo.metrics.score import classifier_score
+from ganzoo.building import build_entry, dataset_spec
+from ganzoo.errors import ConfigError, DataError, PluginError
+from ganzoo.interfaces import FeatureExtractor, Metric, SampleSet
+from ganzoo.metrics.resolve import ResolvedMetric, check_counts, resolve_metrics
+from ganzoo.specs import ExtractorSpec
 
-ALL_METRICS = ("fid", "score", "modes", "prd", "dc", "ndb", "mixture")
-CLASSIFIER_METRICS = frozenset({"fid", "score", "modes"})
-CLASSIFIER_DATA = frozenset({"mnist", "stacked-mnist"})
-PRD_K = 3
-DC_K = 5
-NDB_BINS = 100
-NDB_ALPHA = 0.05
 SAMPLE_CHUNK = 1000
 DEFAULT_N = {"image": 10_000, "points": 2_500}
 
@@ -65,111 +55,16 @@ class EvaluationResult(BaseModel):
     seconds: float
 
 
-@dataclass
-class _Set:
-    """One sample set with its derived quantities computed once."""
-
-    x: Tensor
-    stacked: bool = False
-    _cache: dict[str, Tensor] = field(default_factory=dict)
-
-    def _classify(self) -> None:
-        if "features" in self._cache:
-            return
-        if self.stacked:
-            check_images(self.x, (3,))
-            parts = [classify(self.x[:, c : c + 1]) for c in range(3)]
-            self._cache["features"] = torch.cat([f for f, _ in parts], 1)
-            self._cache["labels"] = stacked_labels(self.x)
-        else:
-            check_images(self.x)
-            feats, probs = classify(self.x)
-            self._cache.update(features=feats, probs=probs, labels=probs.argmax(1))
-
-    def get(self, what: str) -> Tensor:
-        self._classify()
-        return self._cache[what]
-
-    def ndb_centres(self) -> Tensor:
-        """K-means bins of this (reference) set, computed once."""
-        if "ndb_centres" not in self._cache:
-            self._cache["ndb_centres"] = kmeans(self.x.flatten(1), NDB_BINS, seed=0)
-        return self._cache["ndb_centres"]
-
-    def embedding(self, image: bool) -> Tensor:
-        """Classifier features for MNIST-like images, the raw values otherwise."""
-        return self.get("features") if image else self.x.flatten(1).double()
-
-
-def _required(metric: str) -> int:
-    return {"fid": 2, "prd": PRD_K + 1, "dc": DC_K + 1, "ndb": 2 * NDB_BINS}.get(metric, 1)
-
-
-def _defaults(spec: Any) -> list[str]:
-    if spec.modality == "points":
-        return ["mixture", "prd", "dc"] if spec.num_modes else ["prd", "dc"]
-    if spec.name == "mnist":
-        return ["fid", "score", "modes", "prd", "dc", "ndb"]
-    if spec.name == "stacked-mnist":
-        return ["fid", "modes"]
-    return ["ndb"]
-
-
-def _parse(metrics: str | list[str] | tuple[str, ...] | None, spec: Any) -> list[str]:
-    if metrics is None:
-        return _defaults(spec)
-    names = metrics.split(",") if isinstance(metrics, str) else list(metrics)
-    names = [m.strip().lower() for m in names if m.strip()]
-    unknown = [m for m in names if m not in ALL_METRICS]
-    if unknown or not names:
-        raise ConfigError(
-            f"unknown metric(s) {', '.join(unknown) or '(none given)'}; choose from "
-            f"{', '.join(ALL_METRICS)}"
-        )
-    if spec.modality == "points" and CLASSIFIER_METRICS & set(names):
-        raise ConfigError(
-            f"{', '.join(sorted(CLASSIFIER_METRICS & set(names)))} need MNIST images; "
-            f"{spec.name} is 2-D points: use mixture, prd, dc or ndb"
-        )
-    if "mixture" in names and spec.modality != "points":
-        raise ConfigError(f"the mixture metric is for 2-D mixtures; {spec.name} is images")
-    if "score" in names and spec.name == "stacked-mnist":
-        raise ConfigError("the MNIST score is defined for 1-channel MNIST; use fid or modes")
-    return names
-
-
-def _check_counts(names: list[str], n: int, n_ref: int) -> None:
-    for m in names:
-        need = _required(m)
-        for what, have in (("generated", n), ("reference", n_ref)):
-            if have < need:
-                detail = {
-                    "ndb": f"2*K with K={NDB_BINS} bins",
-                    "prd": f"k+1 with k={PRD_K}",
-                    "dc": f"k+1 with k={DC_K}",
-                    "fid": "a covariance",
-                }.get(m, "")
-                raise ConfigError(
-                    f"metric {m!r} needs at least {need} {what} samples ({detail}); got {have}"
-                    + ("; raise -n" if what == "generated" else "")
-                )
-
-
 def _dataset(name: str, data_root: str | None, **overrides: Any) -> Any:
-    from ganzoo.building import build_entry as build
-    from ganzoo.building import dataset_spec
-
     spec = dataset_spec(name)
     if spec.modality == "image" and data_root is not None:
         overrides["root"] = data_root
-    return build(name, **overrides)
+    return build_entry(name, **overrides)
 
 
 @lru_cache(maxsize=8)
-def _reference(name: str, split: str, size: int, data_root: str | None) -> _Set:
-    """A real set (cached per process with its classifier outputs)."""
-    from ganzoo.building import dataset_spec
-
+def _reference(name: str, split: str, size: int, data_root: str | None) -> SampleSet:
+    """A real set, cached per process with everything metrics derive from it."""
     spec = dataset_spec(name)
     train = split == "train"
     if spec.modality == "points":
@@ -178,42 +73,50 @@ def _reference(name: str, split: str, size: int, data_root: str | None) -> _Set:
         data = _dataset(name, data_root, train=train, size=size, seed=0)
     else:
         data = _dataset(name, data_root, train=train, limit=size)
-    x = data.scale(data.x[:size]).float()
-    return _Set(x, stacked=name == "stacked-mnist")
+    return SampleSet(data.scale(data.x[:size]).float(), spec)
 
 
-def _mixture_geometry(name: str) -> tuple[Tensor, float]:
-    from ganzoo.building import dataset_spec, make_config
+def _build(metrics: list[ResolvedMetric]) -> list[tuple[Metric, FeatureExtractor | None]]:
+    """Each resolved metric built from its entry, with its built extractor (one per entry)."""
+    extractors: dict[str, FeatureExtractor] = {}
+    for m in metrics:
+        if m.extractor is not None and m.extractor.name not in extractors:
+            extractors[m.extractor.name] = build_entry(m.extractor.name)
+    return [
+        (build_entry(m.name), extractors[m.extractor.name] if m.extractor else None)
+        for m in metrics
+    ]
 
-    data = _dataset(name, None, limit=1)
-    config = make_config(dataset_spec(name), {})
-    if data.modes is None or not hasattr(config, "sigma"):
-        raise ConfigError(f"{name} has no mode centres and sigma: the mixture metric needs both")
-    return data.modes.cpu(), float(config.sigma)
+
+def _compute(
+    metrics: list[tuple[Metric, FeatureExtractor | None]], gen: SampleSet, ref: SampleSet
+) -> tuple[dict[str, float], dict[str, float | int | str]]:
+    """Every metric's values on ``gen`` against ``ref``, and the protocol parameters used."""
+    values: dict[str, float] = {}
+    params: dict[str, float | int | str] = {}
+    for metric, extractor in metrics:
+        g, r = gen.using(extractor), ref.using(extractor)
+        out = metric.compute(g, r)
+        declared = tuple(metric.spec.outputs) if metric.spec is not None else tuple(out)
+        if set(out) != set(declared):
+            raise PluginError(
+                f"metric {type(metric).__name__} returned {sorted(out)}, but its spec declares "
+                f"{sorted(declared)}"
+            )
+        values.update({k: float(v) for k, v in out.items()})
+        params.update(metric.params)
+        params.update(metric.protocol(g, r))
+    return values, params
 
 
-def _compute(names: list[str], gen: _Set, ref: _Set, spec: Any) -> dict[str, float]:
-    image = spec.name in CLASSIFIER_DATA
-    out: dict[str, float] = {}
-    n = gen.x.shape[0]  # prd and dc compare sets of equal size, as both papers do
-    for m in names:
-        if m == "fid":
-            out["fid"] = fid_from_features(gen.get("features"), ref.get("features"))
-        elif m == "score":
-            out["score"] = classifier_score(gen.get("probs"))
-        elif m == "modes":
-            classes = 1000 if gen.stacked else 10
-            out.update(mode_metrics(gen.get("labels"), classes))
-        elif m == "prd":
-            out.update(precision_recall(ref.embedding(image)[:n], gen.embedding(image), PRD_K))
-        elif m == "dc":
-            out.update(density_coverage(ref.embedding(image)[:n], gen.embedding(image), DC_K))
-        elif m == "ndb":
-            out.update(ndb(ref.x, gen.x, NDB_BINS, NDB_ALPHA, centres=ref.ndb_centres()))
-        elif m == "mixture":
-            modes, sigma = _mixture_geometry(spec.name)
-            out.update(mixture_metrics(gen.x.flatten(1), modes, sigma))
-    return out
+def _extractor_fields(used: list[ExtractorSpec]) -> dict[str, str | None]:
+    """The protocol's ``extractor`` and ``extractor_sha256`` (joined by ', ' if several)."""
+    if not used:
+        return {"extractor": None, "extractor_sha256": None}
+    return {
+        "extractor": ", ".join(e.protocol_name or e.name for e in used),
+        "extractor_sha256": ", ".join(e.sha256 or "unpinned" for e in used),
+    }
 
 
 @torch.no_grad()
@@ -236,15 +139,26 @@ def evaluate(
 ) -> EvaluationResult:
     """Evaluate a model (anything with ``.sample(n, seed=)``) or a tensor of samples.
 
-    ``data_name`` defaults to the model's data set. ``metrics`` is a list or comma-separated string
-    of ``fid, score, modes, prd, dc, ndb, mixture`` (default: the ones that fit the data). ``n``
-    defaults to 10,000 for images and 2,500 for 2-D points (the PacGAN protocol); given samples
-    are cut to ``n``. Classifier metrics compare against the MNIST test split (10,000 images);
-    the floors use the first ``n`` training images. Raises :class:`ConfigError` for unknown
-    metrics or too few samples and :class:`DataError` for samples that do not fit.
-    """
-    from ganzoo.building import dataset_spec
+    Args:
+        model_or_samples: A model, or samples ``(N, *shape)``.
+        data_name: The data set to compare against (default: the model's).
+        metrics: Registered metric names, as a list or a comma-separated string (default: the
+            data set's default set, derived from the metric entries; `ganzoo list metrics`).
+        n: Samples evaluated (default 10,000 for images, 2,500 for 2-D points, the PacGAN
+            protocol; given samples are cut to ``n``).
+        seed: Sampling seed.
+        data_root: Folder holding MNIST/raw (default ``$GANZOO_DATA``).
+        floors: Also compute the real-vs-real floors (the first ``n`` training samples).
 
+    Returns:
+        The values, the floors and the protocol. Metrics compare against the test split
+        (10,000 images) or a fresh draw of 2,500 points.
+
+    Raises:
+        UnknownNameError: An unknown metric name (close names are suggested).
+        ConfigError: A metric that does not fit the data, or too few samples.
+        DataError: Samples that do not fit the data set or the extractor.
+    """
     start = time.perf_counter()
     is_tensor = isinstance(model_or_samples, Tensor)
     if data_name is None:
@@ -253,13 +167,13 @@ def evaluate(
             raise ConfigError("pass data_name: evaluating samples needs the data set's name")
         data_name = data.name
     spec = dataset_spec(data_name)
-    names = _parse(metrics, spec)
+    resolved = resolve_metrics(metrics, spec)
     if n is None:
         n = model_or_samples.shape[0] if is_tensor else DEFAULT_N[spec.modality]
     if n < 1:
         raise ConfigError(f"n must be at least 1; got {n}")
     n_ref = 10_000 if spec.modality == "image" else DEFAULT_N["points"]
-    _check_counts(names, min(n, model_or_samples.shape[0]) if is_tensor else n, n_ref)
+    check_counts(resolved, min(n, model_or_samples.shape[0]) if is_tensor else n, n_ref)
     if is_tensor:
         samples = model_or_samples[:n].detach().cpu().float()
         sampling = "given samples (first n)"
@@ -274,31 +188,16 @@ def evaluate(
             f"samples shaped {tuple(samples.shape[1:])} do not fit {data_name}, whose samples are "
             f"{tuple(spec.shape)}"
         )
-    stacked = data_name == "stacked-mnist"
-    uses_classifier = bool(CLASSIFIER_METRICS & set(names)) or (
-        data_name in CLASSIFIER_DATA and bool({"prd", "dc"} & set(names))
-    )
-    if uses_classifier:
-        check_images(samples, (3,) if stacked else (1,))
+    built = _build(resolved)
+    used = list({m.extractor.name: m.extractor for m in resolved if m.extractor}.values())
+    for extractor in {id(e): e for _, e in built if e is not None}.values():
+        extractor.check(samples, spec)
     ref = _reference(data_name, "test", n_ref, data_root)
-    values = _compute(names, _Set(samples, stacked=stacked), ref, spec)
+    values, params = _compute(built, SampleSet(samples, spec), ref)
     floor_values: dict[str, float] = {}
     if floors:
         floor_set = _reference(data_name, "train", min(n, 60_000), data_root)
-        floor_values = _compute(names, floor_set, ref, spec)
-    params: dict[str, float | int | str] = {}
-    if "prd" in names:
-        params["prd_k"] = PRD_K
-    if "dc" in names:
-        params["dc_k"] = DC_K
-    if {"prd", "dc"} & set(names):
-        params["prd_dc_reference"] = f"first {min(n, n_ref)} reference samples (equal sizes)"
-    if "ndb" in names:
-        params.update(ndb_bins=NDB_BINS, ndb_alpha=NDB_ALPHA, ndb_space="raw values")
-    if "mixture" in names:
-        params.update(mixture_threshold="3 sigma", mixture_min_count=1)
-    if "modes" in names:
-        params["modes_min_count"] = 1
+        floor_values = _compute(built, floor_set, ref)[0]
     points = spec.modality == "points"
     return EvaluationResult(
         model=model_name,
@@ -314,10 +213,7 @@ def evaluate(
             floor_split=(
                 None if not floors else "fresh draw, seed 0" if points else f"train (first {n})"
             ),
-            extractor="ganzoo.metrics.MNISTClassifier (128-d features)"
-            if uses_classifier
-            else None,
-            extractor_sha256=CLASSIFIER_SHA256 if uses_classifier else None,
+            **_extractor_fields(used),
             params=params,
         ),
         seconds=round(time.perf_counter() - start, 2),

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.errors import ConfigError
+from ganzoo.interfaces import Metric, SampleSet
 
 
 def feature_stats(features: Tensor) -> tuple[Tensor, Tensor]:
@@ -58,3 +59,11 @@ def frechet_distance(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -
 def fid_from_features(features1: Tensor, features2: Tensor) -> float:
     """Frechet distance between two feature sets ``(N1, D)`` and ``(N2, D)``."""
     return frechet_distance(*feature_stats(features1), *feature_stats(features2))
+
+
+class FrechetDistance(Metric):
+    """The ``fid`` entry: Frechet distance between the generated and reference features."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"fid": ...}`` of the extractor features of both sets (all reference samples)."""
+        return {"fid": fid_from_features(generated.features, reference.features)}

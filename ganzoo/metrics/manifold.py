@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.errors import ConfigError
+from ganzoo.interfaces import Metric, SampleSet
 
 
 def _check(name: str, real: Tensor, fake: Tensor, k: int) -> None:
@@ -69,3 +70,30 @@ def density_coverage(real: Tensor, fake: Tensor, k: int = 5, chunk: int = 1024) 
     )
     coverage = (nearest <= radii).double().mean()
     return {"density": float(density), "coverage": float(coverage)}
+
+
+class _EqualSizes(Metric):
+    """Compares the generated set with as many reference samples (both papers use equal sizes)."""
+
+    def protocol(self, generated: SampleSet, reference: SampleSet) -> dict[str, float | int | str]:
+        """How many reference samples were compared."""
+        used = min(len(generated), len(reference))
+        return {"prd_dc_reference": f"first {used} reference samples (equal sizes)"}
+
+
+class PrecisionRecall(_EqualSizes):
+    """The ``prd`` entry: improved precision and recall with ``k = params["prd_k"]``."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"precision": ..., "recall": ...}`` against the first ``len(generated)`` references."""
+        real = reference.features[: len(generated)]
+        return precision_recall(real, generated.features, int(self.params["prd_k"]))
+
+
+class DensityCoverage(_EqualSizes):
+    """The ``dc`` entry: density and coverage with ``k = params["dc_k"]``."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"density": ..., "coverage": ...}`` against the first ``len(generated)`` references."""
+        real = reference.features[: len(generated)]
+        return density_coverage(real, generated.features, int(self.params["dc_k"]))

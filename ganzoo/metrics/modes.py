@@ -12,6 +12,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.errors import ConfigError
+from ganzoo.interfaces import Metric, SampleSet
 
 
 def class_histogram(labels: Tensor, num_classes: int) -> Tensor:
@@ -42,3 +43,17 @@ def mode_metrics(labels: Tensor, num_classes: int, min_count: int = 1) -> dict[s
 def collapsed_kl(k: int, num_classes: int = 10) -> float:
     """The KL of an even collapse onto ``k`` of ``num_classes`` classes: ``ln(num_classes / k)``."""
     return math.log(num_classes / k)
+
+
+class ModeCoverage(Metric):
+    """The ``modes`` entry: classes hit and KL to uniform over the data set's ``num_classes``."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"modes": ..., "kl": ...}`` of the extractor's labels of the generated samples."""
+        classes = generated.data.num_classes
+        if classes is None:
+            raise ConfigError(
+                f"the modes metric needs a data set with classes; {generated.data.name} has none"
+            )
+        min_count = int(self.params["modes_min_count"])
+        return mode_metrics(generated.output("labels"), classes, min_count)

@@ -11,6 +11,7 @@ import math
 from torch import Tensor
 
 from ganzoo.errors import ConfigError
+from ganzoo.interfaces import Metric, SampleSet
 
 
 def classifier_score(probs: Tensor, eps: float = 1e-12) -> float:
@@ -21,3 +22,11 @@ def classifier_score(probs: Tensor, eps: float = 1e-12) -> float:
     marginal = p.mean(0, keepdim=True)
     kl = (p * (p.log() - marginal.log())).sum(1)
     return math.exp(float(kl.mean()))
+
+
+class ClassifierScore(Metric):
+    """The ``score`` entry: the MNIST score of the generated samples' class probabilities."""
+
+    def compute(self, generated: SampleSet, reference: SampleSet) -> dict[str, float]:
+        """``{"score": ...}``; the reference set is not used."""
+        return {"score": classifier_score(generated.output("probs"))}

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from ganzoo.errors import ConfigError, DataError, WeightsError
+from ganzoo.errors import ConfigError, DataError, UnknownNameError, WeightsError
 from ganzoo.metrics import (
     CLASSIFIER_SHA256,
     class_histogram,
@@ -193,9 +193,9 @@ def test_wrong_shapes_are_clear_errors() -> None:
         classify(torch.zeros(4, 3, 32, 32))
     with pytest.raises(DataError, match=r"do not fit mnist"):
         evaluate(torch.zeros(20, 3, 28, 28), "mnist", metrics="modes")
-    with pytest.raises(ConfigError, match=r"need MNIST images"):
+    with pytest.raises(ConfigError, match=r"'fid' does not fit ring-8: it is for image data"):
         evaluate(torch.zeros(20, 2), "ring-8", metrics="fid")
-    with pytest.raises(ConfigError, match=r"unknown metric"):
+    with pytest.raises(UnknownNameError, match=r"unknown metric name 'fidd'; did you mean 'fid'"):
         evaluate(torch.zeros(20, 2), "ring-8", metrics="fidd")
 
 
