@@ -7,12 +7,7 @@ from pathlib import Path
 import typer
 
 from ganzoo.errors import ConfigError
-
-
-def _alarm_line(
-    step: object, severity: object, kind: object, message: object, suggestion: object
-) -> str:
-    return f"  step {step:>7} {severity:<8} {kind}: {message} -> {suggestion}"
+from ganzoo.events import format_alarm
 
 
 def diagnose_command(
@@ -48,14 +43,12 @@ def diagnose_command(
         )
         typer.echo(f"alarms logged during training: {len(diag.logged)}")
         for a in diag.logged:
-            typer.echo(
-                _alarm_line(a["step"], a["severity"], a["kind"], a["message"], a["suggestion"])
-            )
+            typer.echo("  " + format_alarm(a, prefix=a.severity))
         typer.echo(
             f"alarms of the record detectors replayed over the records: {len(diag.replayed)}"
         )
         for r in diag.replayed:
-            typer.echo(_alarm_line(r.step, r.severity, r.kind, r.message, r.suggestion))
+            typer.echo("  " + format_alarm(r, prefix=r.severity))
         out = plot_run(diag, plot or path / "diagnostics.png")
         typer.echo(f"plot: {out}")
     if only_records:
@@ -78,7 +71,7 @@ def diagnose_command(
     if not alarms:
         typer.echo("  no collapse found")
     for a in alarms:
-        typer.echo(_alarm_line("-", a.severity, a.kind, f"[{a.source}] {a.message}", a.suggestion))
+        typer.echo("  " + format_alarm(a, prefix=a.severity, with_step=False))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError
-from ganzoo.events import Alarm, StepRecord
+from ganzoo.events import Alarm, RunEnded, StepRecord, event_from_dict
 
-RECORD_FIELDS = set(StepRecord.__dataclass_fields__)
 COLOURS = {"critical": (200, 30, 30), "warning": (230, 140, 0), "info": (90, 90, 90)}
 SERIES = [
     ("losses", [("loss_d", (31, 119, 180)), ("loss_g", (255, 127, 14))], False),
@@ -37,23 +36,14 @@ class RunDiagnosis:
     """A run's records, the alarms it logged, and the alarms the record detectors raise on replay."""
 
     records: list[StepRecord]
-    logged: list[dict[str, Any]]
+    logged: list[Alarm]
     replayed: list[Alarm]
     status: str | None
 
 
 def records_from_events(events: list[dict[str, Any]]) -> list[StepRecord]:
-    """The ``step`` rows of metrics.jsonl as :class:`StepRecord` objects (unknown keys dropped)."""
-    out = []
-    for row in events:
-        if row.get("event") != "step":
-            continue
-        values = {k: v for k, v in row.items() if k in RECORD_FIELDS}
-        for k, v in values.items():
-            if v is None and k not in ("grad_norms_g", "loss_name"):
-                values[k] = float("nan")
-        out.append(StepRecord(**values))
-    return out
+    """The ``step`` rows of metrics.jsonl as `StepRecord` objects (unknown keys dropped)."""
+    return [StepRecord.from_dict(row) for row in events if row.get("event") == "step"]
 
 
 def record_detectors(names: list[str] | None = None) -> list[Any]:
@@ -82,8 +72,9 @@ def diagnose_run(run_dir: Path, names: list[str] | None = None) -> RunDiagnosis:
     for rec in records:
         for d in detectors:
             replayed += d.on_step(rec)
-    logged = [e for e in events if e.get("event") == "alarm"]
-    status = next((e.get("status") for e in reversed(events) if e.get("event") == "end"), None)
+    rows = [event_from_dict(e) for e in events if e.get("event") in ("alarm", "end")]
+    logged = [r for r in rows if isinstance(r, Alarm)]
+    status = next((r.status for r in reversed(rows) if isinstance(r, RunEnded)), None)
     return RunDiagnosis(records, logged, replayed, status)
 
 
@@ -97,9 +88,7 @@ def plot_run(diag: RunDiagnosis, path: Path, width: int = 900, panel_height: int
     draw = ImageDraw.Draw(img)
     steps = [r.step for r in diag.records]
     s0, s1 = min(steps), max(max(steps), min(steps) + 1)
-    alarms = [(int(a["step"]), str(a["kind"]), str(a["severity"])) for a in diag.logged]
-    if not alarms:
-        alarms = [(a.step, a.kind, a.severity) for a in diag.replayed]
+    alarms = [(a.step, a.kind, a.severity) for a in diag.logged or diag.replayed]
 
     def x_of(step: float) -> float:
         return left + (step - s0) / (s1 - s0) * (width - left - right)
