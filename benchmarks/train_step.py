@@ -173,7 +173,7 @@ def ganzoo_runner(trainer: Trainer, threads: int | None = None) -> Runner:
         with num_threads(threads):
             for _ in range(k):
                 trainer.train_step()
-            trainer._flush(1.0, 1)  # what Trainer.run does every log_every steps
+            trainer.record(1.0, 1)  # what Trainer.run does every log_every steps
 
     return run
 
@@ -181,10 +181,10 @@ def ganzoo_runner(trainer: Trainer, threads: int | None = None) -> Runner:
 def swap_adam(trainer: Trainer, **kwargs: Any) -> Trainer:
     """Replace the trainer's (untouched) Adam optimizers by Adam with ``kwargs`` (e.g. fused)."""
     for attr in ("opt_g", "opt_d"):
-        old = getattr(trainer, attr)
+        old = getattr(trainer.updates, attr)
         group = old.param_groups[0]
         setattr(
-            trainer,
+            trainer.updates,
             attr,
             torch.optim.Adam(group["params"], lr=group["lr"], betas=group["betas"], **kwargs),
         )
@@ -243,18 +243,18 @@ def check_equivalence(
     feed = list(latents)  # one draw per iteration: both loops' G steps reuse the D step's fakes
     trainer.G.sample_latent = lambda n, generator=None, device=None: feed.pop(0)  # type: ignore[method-assign]
     order: list[Tensor] = []
-    next_index = trainer._next_index
+    next_index = trainer.batches.next_index
 
     def recording_index() -> Tensor:
         index = next_index()
         order.append(index.clone())
         return index
 
-    trainer._next_index = recording_index  # type: ignore[method-assign]
+    trainer.batches.next_index = recording_index  # type: ignore[method-assign]
     ours = []
     for _ in range(steps):
         trainer.train_step()
-        record = trainer._flush(1.0, 1)
+        record = trainer.record(1.0, 1)
         ours.append((record.loss_d, record.loss_g))
     del trainer.G.sample_latent
     z_iter = iter(latents)
@@ -434,7 +434,7 @@ def compile_rate(case: Case, steps: int, rounds: int) -> dict[str, float]:
     compiled = make_trainer(case, compile=True)
     start = time.perf_counter()
     compiled.train_step()
-    compiled._flush(1.0, 1)
+    compiled.record(1.0, 1)
     first = time.perf_counter() - start
     times = interleave(
         {"eager": ganzoo_runner(eager), "compiled": ganzoo_runner(compiled)}, steps, rounds, 2

@@ -117,25 +117,26 @@ class _Intervention:
         from ganzoo.api import build
 
         self.done = True
+        updates = trainer.updates  # the update rule: loss, optimizers, n_critic, forwards
         if self.what == "d-boost":  # minimax, D lr x10, 5 critic steps
-            trainer.loss, trainer.loss_name = build("minimax"), "minimax"
-            for g in trainer.opt_d.param_groups:
+            updates.loss, trainer.loss_name = build("minimax"), "minimax"
+            for g in updates.opt_d.param_groups:
                 g["lr"] *= 10
-            trainer.n_critic = 5
+            updates.n_critic = 5
         elif self.what in ("d-ahead-minimax", "d-ahead-ns"):  # D's lr x10, loss as named
             loss = "minimax" if self.what == "d-ahead-minimax" else "non-saturating"
-            trainer.loss, trainer.loss_name = build(loss), loss
-            for g in trainer.opt_d.param_groups:
+            updates.loss, trainer.loss_name = build(loss), loss
+            for g in updates.opt_d.param_groups:
                 g["lr"] *= 10
         elif self.what == "saturate-ns":  # D's scores x100
-            inner = trainer._d_forward_all
+            inner = updates.forwards.d
 
             def scaled(x: Any, y: Any = None) -> Any:
                 out = inner(x, y)
                 out.scores = out.scores * 100.0
                 return out
 
-            trainer._d_forward_all = scaled
+            updates.forwards.d = scaled
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def train_run(
         seconds=seconds,
     )
     if watch is not None:
-        result.alarms = [(str(a["source"]), int(a["step"])) for a in watch.alarms]  # type: ignore[call-overload]
+        result.alarms = [(a.source, a.step) for a in watch.alarms]
     return result
 
 

@@ -60,7 +60,7 @@ def diagnose_command(
         return
     import ganzoo
     from ganzoo.diagnostics.report import diagnose_samples
-    from ganzoo.training.loop import load_data
+    from ganzoo.training.setup import load_data
 
     model = ganzoo.load(target)
     options = {"root": str(data_root)} if data_root else {}

@@ -130,12 +130,12 @@ def train_command(
 def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any]:
     """Build the trainer with the standard callbacks and run it; prints where the results are."""
     from ganzoo.training.callbacks import MetricsLogger, PlainLog, ProgressDisplay
-    from ganzoo.training.distributed import close_trainer, create_trainer, is_main_process
+    from ganzoo.training.loop import Trainer
     from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
 
-    # a Trainer, or under `torchrun --nproc_per_node=N` (N > 1) this rank's DistributedTrainer
-    trainer = create_trainer(config, resume=resume)
-    main = is_main_process(trainer)  # rank 0 alone writes files and shows progress
+    # one process; under `torchrun --nproc_per_node=N` (N > 1) this rank of a distributed run
+    trainer = Trainer.create(config, resume=resume)
+    main = trainer.is_main  # rank 0 alone writes files and shows progress
     try:
         if main:
             trainer.run_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +148,7 @@ def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any
             trainer.callbacks.extend(callbacks)
         summary = trainer.run()
     finally:
-        close_trainer(trainer)
+        trainer.close()
     if main:
         typer.echo(
             f"{summary['status']}: {summary['step']} steps in {summary['wall_seconds']:.1f} s "

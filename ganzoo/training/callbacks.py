@@ -1,9 +1,11 @@
 """The callback interface of the training loop, and the built-in callbacks.
 
-A callback subclasses :class:`Callback` and overrides what it needs. The loop calls
-``on_start`` once, ``on_step`` every ``log_every`` steps with a :class:`~ganzoo.events.StepRecord`,
-``on_samples`` when it has drawn a sample grid, ``on_event`` for every alarm or notice,
-``on_checkpoint`` after each checkpoint and ``on_end`` once.
+A callback subclasses `Callback` and overrides what it needs. The loop calls ``on_start`` once,
+``on_step`` every ``log_every`` steps with a `ganzoo.events.StepRecord`, ``on_samples`` when it
+has drawn a sample grid, ``on_event`` for every `ganzoo.events.Alarm` or `ganzoo.events.Notice`,
+``on_checkpoint`` after each checkpoint and ``on_end`` once. Each hook gets the run as a
+`RunView`: what a callback may read of it and ask of it (the `ganzoo.training.loop.Trainer`
+is one; this module does not import it).
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from ganzoo.events import StepRecord
+from ganzoo.events import Alarm, CheckpointSaved, Event, RunEnded, StepRecord, format_alarm
 
 if TYPE_CHECKING:
     from torch import Tensor
 
-    from ganzoo.training.loop import Trainer
+    from ganzoo.training.config import TrainConfig
 
 
 RAW_SCORE_LOSSES = ("wasserstein", "wasserstein-gp", "hinge")
@@ -32,20 +34,44 @@ def d_outputs(record: StepRecord) -> str:
     return f"D(x) {record.p_real:.3f} D(G(z)) {record.p_fake:.3f}"
 
 
+class RunView(Protocol):
+    """What a callback may read of a run, and ask of it.
+
+    Attributes:
+        config: The run's config.
+        run_dir: The run directory.
+        step: Generator updates done so far.
+        total_steps: Generator updates the run is to do.
+    """
+
+    config: TrainConfig
+    run_dir: Path
+    step: int
+    total_steps: int
+
+    def emit(self, event: Event) -> None:
+        """Send an alarm or a notice to every callback."""
+        ...
+
+    def request_stop(self, reason: str) -> None:
+        """Ask the run to stop after the current step."""
+        ...
+
+
 class Callback:
     """Base class: every hook is a no-op."""
 
-    def on_start(self, trainer: Trainer) -> None: ...
+    def on_start(self, trainer: RunView) -> None: ...
 
-    def on_step(self, trainer: Trainer, record: StepRecord) -> None: ...
+    def on_step(self, trainer: RunView, record: StepRecord) -> None: ...
 
-    def on_samples(self, trainer: Trainer, step: int, samples: Tensor) -> None: ...
+    def on_samples(self, trainer: RunView, step: int, samples: Tensor) -> None: ...
 
-    def on_event(self, trainer: Trainer, event: dict[str, Any]) -> None: ...
+    def on_event(self, trainer: RunView, event: Event) -> None: ...
 
-    def on_checkpoint(self, trainer: Trainer, path: Path) -> None: ...
+    def on_checkpoint(self, trainer: RunView, path: Path) -> None: ...
 
-    def on_end(self, trainer: Trainer, status: str) -> None: ...
+    def on_end(self, trainer: RunView, status: str) -> None: ...
 
 
 class MetricsLogger(Callback):
@@ -53,24 +79,24 @@ class MetricsLogger(Callback):
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._fh = None
+        self._fh: IO[str] | None = None
 
     def _write(self, row: dict[str, Any]) -> None:
         if self._fh is None:
             self._fh = open(self.path, "a", buffering=1)  # noqa: SIM115 - kept open for the run
         self._fh.write(json.dumps(row, default=float) + "\n")
 
-    def on_step(self, trainer: Trainer, record: StepRecord) -> None:
-        self._write({"event": "step", **record.as_dict()})
+    def on_step(self, trainer: RunView, record: StepRecord) -> None:
+        self._write(record.as_dict())
 
-    def on_event(self, trainer: Trainer, event: dict[str, Any]) -> None:
-        self._write(event)
+    def on_event(self, trainer: RunView, event: Event) -> None:
+        self._write(event.as_dict())
 
-    def on_checkpoint(self, trainer: Trainer, path: Path) -> None:
-        self._write({"event": "checkpoint", "step": trainer.step, "path": str(path.name)})
+    def on_checkpoint(self, trainer: RunView, path: Path) -> None:
+        self._write(CheckpointSaved(trainer.step, path.name).as_dict())
 
-    def on_end(self, trainer: Trainer, status: str) -> None:
-        self._write({"event": "end", "step": trainer.step, "status": status})
+    def on_end(self, trainer: RunView, status: str) -> None:
+        self._write(RunEnded(trainer.step, status).as_dict())
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -86,7 +112,7 @@ class ProgressDisplay(Callback):
         self.progress: Any = None
         self.task: Any = None
 
-    def on_start(self, trainer: Trainer) -> None:
+    def on_start(self, trainer: RunView) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -109,26 +135,23 @@ class ProgressDisplay(Callback):
             trainer.config.architecture, total=trainer.total_steps, completed=trainer.step, stats=""
         )
 
-    def on_step(self, trainer: Trainer, record: StepRecord) -> None:
+    def on_step(self, trainer: RunView, record: StepRecord) -> None:
         stats = (
             f"D {record.loss_d:.3f} G {record.loss_g:.3f} {d_outputs(record)} "
             f"{record.images_per_second:,.0f} img/s"
         )
         self.progress.update(self.task, completed=record.step, stats=stats)
 
-    def on_event(self, trainer: Trainer, event: dict[str, Any]) -> None:
-        if event.get("event") == "alarm":
-            colour = "red" if event.get("severity") == "critical" else "yellow"
-            self.console.print(
-                f"[{colour}]alarm[/] step {event['step']}: {event['kind']}: {event['message']} "
-                f"-> {event['suggestion']}"
-            )
-        elif event.get("message"):
-            self.console.print(str(event["message"]))
+    def on_event(self, trainer: RunView, event: Event) -> None:
+        from rich.text import Text
 
-    def on_end(self, trainer: Trainer, status: str) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+        if isinstance(event, Alarm):
+            prefix = "alarm"
+            line = format_alarm(event, prefix=prefix)
+            colour = "red" if event.severity == "critical" else "yellow"
+            self.console.print(Text.assemble((prefix, colour), line[len(prefix) :]))
+        elif event.message:
+            self.console.print(Text(event.message))
 
 
 class PlainLog(Callback):
@@ -138,7 +161,7 @@ class PlainLog(Callback):
         self.every = every
         self._n = 0
 
-    def on_step(self, trainer: Trainer, record: StepRecord) -> None:
+    def on_step(self, trainer: RunView, record: StepRecord) -> None:
         self._n += 1
         if self._n % self.every == 0 or record.step == trainer.total_steps:
             sys.stderr.write(
@@ -146,8 +169,6 @@ class PlainLog(Callback):
                 f"{d_outputs(record)} {record.images_per_second:.0f} img/s\n"
             )
 
-    def on_event(self, trainer: Trainer, event: dict[str, Any]) -> None:
-        if event.get("event") == "alarm":
-            sys.stderr.write(
-                f"alarm step {event['step']}: {event['kind']}: {event['message']} -> {event['suggestion']}\n"
-            )
+    def on_event(self, trainer: RunView, event: Event) -> None:
+        if isinstance(event, Alarm):
+            sys.stderr.write(format_alarm(event) + "\n")

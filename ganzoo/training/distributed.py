@@ -1,19 +1,20 @@
 """Multi-process and multi-node training: ``torchrun ... -m ganzoo train ...``.
 
-The standard PyTorch engine and nothing home-made: :mod:`torch.distributed` (NCCL on CUDA, gloo
+The standard PyTorch engine and nothing home-made: ``torch.distributed`` (NCCL on CUDA, gloo
 on CPU), initialised from the variables torchrun sets (``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``,
-``MASTER_ADDR``/``MASTER_PORT``), and :class:`~torch.nn.parallel.DistributedDataParallel` around
-G and D. :class:`DistributedTrainer` is the single-process :class:`~ganzoo.training.loop.Trainer`
-with these changes:
+``MASTER_ADDR``/``MASTER_PORT``), and ``DistributedDataParallel`` around G and D.
+`DistributedStrategy` is the strategy a `ganzoo.training.loop.Trainer` is given on each rank
+(`ganzoo.training.strategy.choose_strategy` picks it when ``WORLD_SIZE`` > 1); the run and the
+update rule are the single-process ones, with these differences:
 
 * **Batch.** ``batch_size`` is the batch of *each rank*; the global batch is
   ``batch_size * world_size``. Each global batch is one slice of the epoch's permutation (the
   same permutation a single-process run draws) and rank ``r`` takes the ``r``-th
   ``batch_size`` rows of it. The latents (and fake labels) are drawn for the whole global batch
-  from the global RNG, which is in the same state on every rank, and rank ``r`` takes its rows.
-  So for a model without BatchNorm (and without randomness inside D, e.g. dropout 0) a run on
-  ``N`` ranks with batch ``B`` is the single-process run with batch ``N * B``, up to the order
-  of float additions.
+  from the global RNG, which is in the same state on every rank, and rank ``r`` takes its rows
+  (`ganzoo.training.batches.Batches` with this rank and world size). So for a model without
+  BatchNorm (and without randomness inside D, e.g. dropout 0) a run on ``N`` ranks with batch
+  ``B`` is the single-process run with batch ``N * B``, up to the order of float additions.
 * **Which gradients are synchronised.** In the D step the fakes come from the unwrapped G under
   no_grad and D runs through its DDP wrapper (its real and fake passes are two DDP forwards
   before one backward); the gradient penalty calls the unwrapped D, and its parameter
@@ -25,28 +26,31 @@ with these changes:
 * **Buffers.** DDP syncs buffers once at construction and not at each forward
   (``forward_sync_buffers=False``): BatchNorm normalises with each rank's own batch and keeps
   per-rank running statistics (rank 0's are checkpointed), unless ``sync_batchnorm`` is set,
-  which converts BatchNorm to :class:`~torch.nn.SyncBatchNorm` (CUDA only). Spectral norm's
-  power-iteration vectors are a deterministic function of the weights, which are identical on
-  every rank, so they stay identical without any communication. Weight clipping
-  (``constrain``) runs on every rank on identical weights.
+  which converts BatchNorm to ``SyncBatchNorm`` (CUDA only). Spectral norm's power-iteration
+  vectors are a deterministic function of the weights, which are identical on every rank, so
+  they stay identical without any communication. Weight clipping (``constrain``) runs on every
+  rank on identical weights.
 * **Files.** Rank 0 alone writes the config, checkpoints, sample grids, ``run.json`` and
   (through its callbacks) metrics and alarms. The statistics of a record are averaged over the
   ranks with one ``all_reduce`` per record (not per step); since every rank has the same batch
   size the averages are the global-batch statistics (D accuracy, mean scores, losses), and the
   gradient norms are those of the all-reduced gradients. Images per second count all ranks.
+* **Stopping.** After each record or sample grid (the only times rank 0's callbacks can ask to
+  stop) the ranks agree on stopping with one one-number ``all_reduce``.
 * **Resume** works across process counts: weights, optimizer states and the RNG are the same on
   every rank, and the data position is kept as a count of global batches together with the
   global batch size (``global_batch`` in the checkpoint state), so it maps onto any other global
-  batch (see :func:`map_position`).
+  batch (see `ganzoo.training.batches.map_position`).
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
 import json
-import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +61,20 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from ganzoo.errors import ConfigError
-from ganzoo.interfaces import DiscriminatorOutput
-from ganzoo.training.callbacks import Callback
-from ganzoo.training.checkpoint import latest_checkpoint, load_checkpoint
+from ganzoo.interfaces import Discriminator, DiscriminatorOutput, Generator
+from ganzoo.training.batches import Batches, map_position
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.loop import Trainer, resolve_device
+from ganzoo.training.setup import resolve_device
+
+__all__ = [
+    "DistributedStrategy",
+    "LaunchInfo",
+    "init_distributed",
+    "launch_info",
+    "launched_distributed",
+    "map_position",
+    "rank_device",
+]
 
 
 @dataclass(frozen=True)
@@ -115,36 +128,8 @@ def init_distributed(device: torch.device) -> bool:
     return True
 
 
-def map_position(
-    batches_consumed: int, old_global_batch: int, new_global_batch: int, num_samples: int
-) -> tuple[int, str | None]:
-    """Map a data position counted in batches of ``old_global_batch`` onto ``new_global_batch``.
-
-    Every run reads epoch ``e`` in the order of the same permutation (seeded by seed and epoch),
-    so the position is ``(epoch, samples read in that epoch)``. With the same global batch the
-    count is returned unchanged and the message is None. Otherwise the new position is the first
-    new batch boundary at or after the samples already read (no sample of the epoch is read
-    twice, fewer than ``new_global_batch`` are skipped), and the message says that the data order
-    (and the latents, drawn per global batch) now differ from an uninterrupted run.
-    """
-    if old_global_batch == new_global_batch:
-        return batches_consumed, None
-    old_per_epoch = max(num_samples // old_global_batch, 1)
-    new_per_epoch = max(num_samples // new_global_batch, 1)
-    epoch, pos = divmod(batches_consumed, old_per_epoch)
-    new_pos = math.ceil(pos * old_global_batch / new_global_batch)
-    if new_pos >= new_per_epoch:
-        epoch, new_pos = epoch + 1, 0
-    message = (
-        f"the global batch changed from {old_global_batch} to {new_global_batch}: training goes on "
-        f"from epoch {epoch}, batch {new_pos} (the same weights, optimizer states and epoch), but "
-        "the batches and latents differ from those of an uninterrupted run"
-    )
-    return epoch * new_per_epoch + new_pos, message
-
-
 class _ForwardAll(nn.Module):
-    """D's :meth:`forward_all` as a module forward, so DDP can wrap it (shares D's parameters)."""
+    """D's ``forward_all`` as a module forward, so DDP can wrap it (shares D's parameters)."""
 
     def __init__(self, discriminator: nn.Module) -> None:
         super().__init__()
@@ -165,200 +150,115 @@ def _wrap(module: nn.Module, device: torch.device) -> DistributedDataParallel:
     return DistributedDataParallel(module, **kwargs)
 
 
-class DistributedTrainer(Trainer):
-    """The :class:`Trainer` for one rank of a torchrun launch (see the module docstring).
+class DistributedStrategy:
+    """One rank of a torchrun launch (see the module docstring).
 
-    Create it with :meth:`Trainer.create` on every rank; only rank 0 keeps ``callbacks``.
-    Call :meth:`close` when done to release the process group this trainer created.
+    Sets up the default process group from torchrun's variables unless the caller already did;
+    `close` releases a group it created.
+
+    Args:
+        config: The run's config (its ``device`` and ``sync_batchnorm``).
+
+    Raises:
+        ConfigError: ``sync_batchnorm`` on CPU, or a local rank without a GPU.
     """
 
-    def __init__(
-        self, config: TrainConfig, run_dir: Path, callbacks: list[Callback] | None = None
-    ) -> None:
+    def __init__(self, config: TrainConfig) -> None:
         launch = launch_info()
-        device = rank_device(config.device, launch.local_rank)
-        self._owns_group = init_distributed(device)
+        self.device = rank_device(config.device, launch.local_rank)
+        self._owns_group = init_distributed(self.device)
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
-        if config.sync_batchnorm and device.type != "cuda":
+        if config.sync_batchnorm and self.device.type != "cuda":
             raise ConfigError(
                 "sync_batchnorm needs CUDA devices (SyncBatchNorm does not run on CPU); "
                 "leave it off for per-rank BatchNorm"
             )
-        super().__init__(
-            config.model_copy(update={"device": str(device)}),
-            run_dir,
-            callbacks if self.rank == 0 else None,
-        )
-        self.config = config  # config.json keeps the device as given ("auto"), not cuda:<rank>
-        self.global_batch = self.batch_size * self.world_size
-        if len(self.data) < self.global_batch:
-            raise ConfigError(
-                f"the global batch {self.global_batch} ({self.batch_size} per rank x "
-                f"{self.world_size} ranks) is larger than the data set ({len(self.data)} samples)"
-            )
-        self.batches_per_epoch = len(self.data) // self.global_batch
-        if config.steps is None:
-            epochs = config.epochs if config.epochs is not None else 1.0
-            self.total_steps = max(1, math.ceil(epochs * self.batches_per_epoch / self.n_critic))
-        if config.sync_batchnorm:
-            nn.SyncBatchNorm.convert_sync_batchnorm(self.G)  # in place: parameters are kept
-            nn.SyncBatchNorm.convert_sync_batchnorm(self.D)
-        self.G_ddp = _wrap(self.G, self.device)
-        self.D_ddp = _wrap(_ForwardAll(self.D), self.device)
-        # G with grads and D in its update go through DDP (their gradients are all-reduced);
-        # G under no_grad and the frozen D of the G step stay unwrapped.
-        self._g_train_forward = torch.compile(self.G_ddp) if config.compile else self.G_ddp
-        self._d_forward_all = torch.compile(self.D_ddp) if config.compile else self.D_ddp
-        self._sync_stop_due = False
-        self._notices: list[dict[str, Any]] = []
-        self._summary: dict[str, Any] = {}
+        self.sync_batchnorm = config.sync_batchnorm
+        self.batch_size = config.batch_size
+        self.G_ddp: DistributedDataParallel | None = None
+        self.D_ddp: DistributedDataParallel | None = None
 
-    # ----------------------------------------------------------------- data and latents
-    def _rows(self) -> slice:
-        return slice(self.rank * self.batch_size, (self.rank + 1) * self.batch_size)
+    @property
+    def is_main(self) -> bool:
+        """Rank 0 writes the files and runs the callbacks."""
+        return self.rank == 0
 
-    def _batch_rows(self, pos: int) -> slice:
-        """This rank's rows of global batch ``pos``: one slice of the single-process order."""
-        start = pos * self.global_batch + self.rank * self.batch_size
-        return slice(start, start + self.batch_size)
+    def wrap(self, G: Generator, D: Discriminator) -> tuple[nn.Module | None, nn.Module | None]:
+        """DDP around G and around D's ``forward_all`` (SyncBatchNorm first, if asked).
 
-    def _latents(self) -> Tensor:
-        z = self.G.sample_latent(self.global_batch, device=self.device)
-        return z[self._rows()]
+        G with grads and D in its update go through DDP (their gradients are all-reduced); G
+        under no_grad and the frozen D of the G step stay unwrapped.
+        """
+        if self.sync_batchnorm:
+            nn.SyncBatchNorm.convert_sync_batchnorm(G)  # in place: parameters are kept
+            nn.SyncBatchNorm.convert_sync_batchnorm(D)
+        self.G_ddp = _wrap(G, self.device)
+        self.D_ddp = _wrap(_ForwardAll(D), self.device)
+        return self.G_ddp, self.D_ddp
 
-    def _fake_labels(self) -> Tensor | None:
-        if self.G.num_classes is None:
-            return None
-        y = torch.randint(0, self.G.num_classes, (self.global_batch,), device=self.device)
-        return y[self._rows()]
+    def reduce_stats(self, acc: Tensor) -> None:
+        """The one collective per record: sum over the ranks, then divide by their number."""
+        dist.all_reduce(acc)
+        acc /= self.world_size
 
-    # ----------------------------------------------------------------- records and stopping
-    def _flush(self, elapsed: float, images: int) -> Any:
-        dist.all_reduce(self._acc)  # the one collective per record: sum, then mean over ranks
-        self._acc /= self.world_size
-        self._sync_stop_due = True
-        for notice in self._notices:
-            self.emit(notice)
-        self._notices.clear()
-        return super()._flush(elapsed, images * self.world_size)
+    def agree_stop(self, reason: str | None) -> str | None:
+        """One tiny ``all_reduce``: if any rank asks to stop, every rank stops."""
+        flag = torch.tensor([0.0 if reason is None else 1.0], device=self.device)
+        dist.all_reduce(flag)
+        if flag.item() > 0 and reason is None:
+            return "another rank asked to stop"
+        return reason
 
-    def _stop_requested(self) -> bool:
-        # Callbacks (rank 0's) may ask to stop only when a record or samples were made; the ranks
-        # agree then, with one tiny all_reduce, so no rank is left waiting in a collective.
-        if self._sync_stop_due:
-            self._sync_stop_due = False
-            flag = torch.tensor([0.0 if self._stop_reason is None else 1.0], device=self.device)
-            dist.all_reduce(flag)
-            if flag.item() > 0 and self._stop_reason is None:
-                self._stop_reason = "another rank asked to stop"
-        return self._stop_reason is not None
+    def checkpoint_state(self) -> dict[str, Any]:
+        """The global batch and the world size, so the position maps onto any other launch."""
+        return {"global_batch": self.batch_size * self.world_size, "world_size": self.world_size}
 
-    # ----------------------------------------------------------------- files: rank 0 only
-    def _save_samples(self) -> None:
-        self._sync_stop_due = True
-        if self.rank == 0:
-            super()._save_samples()
-
-    def _checkpoint_state(self) -> dict[str, Any]:
+    def run_info(self) -> dict[str, Any]:
+        """World size, per-rank and global batch, and the backend."""
         return {
-            "batches_consumed": self.batches_consumed,
-            "global_batch": self.global_batch,
-            "world_size": self.world_size,
-        }
-
-    def checkpoint(self) -> Path:
-        """Rank 0 saves the unwrapped modules (no ``module.`` prefixes); other ranks write nothing."""
-        if self.rank == 0:
-            return super().checkpoint()
-        return self.run_dir / "checkpoints" / f"step-{self.step:07d}"
-
-    def _write_run_files(self) -> None:
-        if self.rank == 0:
-            super()._write_run_files()
-
-    def _write_run_info(self, wall: float, images: int, status: str) -> None:
-        extra = {
             "world_size": self.world_size,
             "batch_size_per_rank": self.batch_size,
-            "global_batch": self.global_batch,
+            "global_batch": self.batch_size * self.world_size,
             "backend": dist.get_backend(),
         }
-        if self.rank == 0:
-            super()._write_run_info(wall, images * self.world_size, status)
-            path = self.run_dir / "run.json"
-            path.write_text(json.dumps({**json.loads(path.read_text()), **extra}, indent=2))
-        self._summary = {
-            "status": status,
-            "step": self.step,
-            "total_steps": self.total_steps,
-            "wall_seconds": round(wall, 2),
-            "images_per_second": round(images * self.world_size / wall, 1) if wall else None,
-            "rank": self.rank,
-            **extra,
-        }
 
-    def _run_summary(self) -> dict[str, Any]:
-        return super()._run_summary() if self.rank == 0 else dict(self._summary)
+    def resume_position(
+        self, state: dict[str, Any], batches: Batches, run_dir: Path
+    ) -> tuple[int, str]:
+        """Map the checkpoint's position onto this launch's global batch.
 
-    # ----------------------------------------------------------------- resume
-    def _resume(self) -> None:
-        ckpt = latest_checkpoint(self.run_dir / "checkpoints")
-        state = load_checkpoint(ckpt, self._modules(), {"g": self.opt_g, "d": self.opt_d})
-        self.step = int(state["step"])
-        old_global = int(state.get("global_batch") or self._single_process_batch())
-        self.batches_consumed, message = map_position(
-            int(state["batches_consumed"]), old_global, self.global_batch, len(self.data)
+        A checkpoint of a single-process run names no global batch: its batch is read from the
+        run's ``config.json`` (not yet rewritten at resume time), else taken as this run's
+        per-rank batch. When the global batch changed, rank 0 also warns on stderr.
+        """
+        old_global = int(state.get("global_batch") or self._single_process_batch(run_dir))
+        consumed, message = map_position(
+            int(state["batches_consumed"]), old_global, batches.global_batch, batches.num_samples
         )
-        text = f"resumed from {ckpt} on {self.world_size} processes"
+        text = f" on {self.world_size} processes"
         if message:
             text += f"; {message}"
             if self.rank == 0:
                 sys.stderr.write(f"warning: {message}\n")
-        # emitted with the first record, once rank 0's callbacks are attached
-        self._notices.append({"event": "resume", "step": self.step, "message": text})
+        return consumed, text
 
-    def _single_process_batch(self) -> int:
-        """The batch of the single-process run that wrote a checkpoint without ``global_batch``:
-        its ``config.json`` (not yet rewritten at resume time), else this run's per-rank batch."""
+    def _single_process_batch(self, run_dir: Path) -> int:
         try:
-            return int(json.loads((self.run_dir / "config.json").read_text())["batch_size"])
+            return int(json.loads((run_dir / "config.json").read_text())["batch_size"])
         except (OSError, ValueError, KeyError):
             return self.batch_size
 
-    # ----------------------------------------------------------------- end
-    def close(self) -> None:
-        """Release the process group if this trainer created it."""
-        if self._owns_group and dist.is_initialized():
-            # every rank finishes its collectives, and the DDP wrappers (whose reducers hold the
-            # group) go, before the group is destroyed: otherwise a rank can abort at exit
-            dist.barrier()
-            self._g_train_forward, self._d_forward_all = self._g_forward, self._d_frozen_forward_all
-            self._kept_fakes = None
-            for name in ("G_ddp", "D_ddp"):
-                if hasattr(self, name):
-                    delattr(self, name)
-            import gc
+    def close(self, release: Callable[[], None]) -> None:
+        """Release the process group if this strategy created it.
 
+        Every rank finishes its collectives, and the DDP wrappers (whose reducers hold the
+        group) go, before the group is destroyed: otherwise a rank can abort at exit.
+        """
+        if self._owns_group and dist.is_initialized():
+            dist.barrier()
+            release()
+            self.G_ddp = self.D_ddp = None
             gc.collect()
             dist.destroy_process_group()
             self._owns_group = False
-
-
-def create_trainer(
-    config: TrainConfig, callbacks: list[Callback] | None = None, resume: bool = False
-) -> Trainer:
-    """A :class:`DistributedTrainer` under a multi-process torchrun launch, else a :class:`Trainer`."""
-    cls = DistributedTrainer if launched_distributed() else Trainer
-    return cls.create(config, callbacks, resume=resume)
-
-
-def is_main_process(trainer: Trainer) -> bool:
-    """True for a single-process trainer and for rank 0 of a distributed one."""
-    return getattr(trainer, "rank", 0) == 0
-
-
-def close_trainer(trainer: Trainer) -> None:
-    """Release what a distributed trainer holds (its process group); a no-op for a plain one."""
-    if isinstance(trainer, DistributedTrainer):
-        trainer.close()

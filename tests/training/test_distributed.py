@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import torch
 
+from ganzoo.training.batches import map_position
 from ganzoo.training.config import TrainConfig, make_train_config
-from ganzoo.training.distributed import map_position
 from ganzoo.training.loop import Trainer
 from ganzoo.weights import read_tensors, save_tensors
 
@@ -172,7 +172,7 @@ def worker(out: Path) -> None:
     import torch.distributed as dist
 
     from ganzoo.training.callbacks import Callback
-    from ganzoo.training.distributed import DistributedTrainer
+    from ganzoo.training.distributed import DistributedStrategy
 
     dist.init_process_group("gloo")
     rank = dist.get_rank()
@@ -189,7 +189,8 @@ def worker(out: Path) -> None:
         ("sngan", SNGAN, {}, 2, False),
     ]
     for name, base, kw, steps, buffers in cases:
-        t = DistributedTrainer.create(cfg(base, name, **kw))
+        t = Trainer.create(cfg(base, name, **kw))
+        assert isinstance(t.strategy, DistributedStrategy)  # chosen from torchrun's WORLD_SIZE
         same = []
         for _ in range(steps):
             t.train_step()
@@ -206,7 +207,7 @@ def worker(out: Path) -> None:
             save_tensors(state(t), out / f"{name}.safetensors")
 
     # resume of a single-process checkpoint (batch 2B, written by the test) on 2 ranks x B
-    t = DistributedTrainer.create(cfg(RING, "from-single", steps=8), resume=True)
+    t = Trainer.create(cfg(RING, "from-single", steps=8), resume=True)
     report["from-single-position"] = [t.step, t.batches_consumed]
     while t.step < 8:
         t.train_step()
@@ -219,7 +220,7 @@ def worker(out: Path) -> None:
             if record.step >= 4:
                 trainer.request_stop("test")
 
-    t = DistributedTrainer.create(cfg(RING, "stop", steps=20), callbacks=[StopAt()])
+    t = Trainer.create(cfg(RING, "stop", steps=20), callbacks=[StopAt()])
     summary = t.run()
     gathered: list[Any] = [None] * dist.get_world_size()
     dist.all_gather_object(gathered, [summary["status"], summary["step"]])

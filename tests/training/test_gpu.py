@@ -50,7 +50,7 @@ def test_switch_trains_without_nan(
     for _ in range(4):
         trainer.train_step()
         if trainer.step % 2 == 0:
-            records.append(trainer._flush(1.0, 1))
+            records.append(trainer.record(1.0, 1))
     assert trainer.step == 4
     for record in records:
         assert math.isfinite(record.loss_d) and math.isfinite(record.loss_g)

@@ -58,13 +58,13 @@ def same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
 def test_d_step_leaves_g_alone_and_g_step_leaves_d_alone(base: dict, tmp_path: Path) -> None:
     t = Trainer.create(config(base, tmp_path / "run"))
     g0, d0 = snapshot(t.G), snapshot(t.D)
-    t._d_step()
+    t.updates.d_step()
     assert same(g0, snapshot(t.G)), "G changed during a D step"
     assert not same(d0, snapshot(t.D)), "D did not learn in its step"
     assert all(p.grad is None for p in t.G.parameters()), "the D step put gradients into G"
     d1 = snapshot(t.D)
     d_steps = {id(p): s["step"].clone() for p, s in t.opt_d.state.items()}
-    t._g_step()
+    t.updates.g_step()
     assert same(d1, snapshot(t.D)), "D changed during a G step"
     assert not same(g0, snapshot(t.G)), "G did not learn in its step"
     assert {id(p): s["step"] for p, s in t.opt_d.state.items()} == d_steps, (
@@ -75,9 +75,9 @@ def test_d_step_leaves_g_alone_and_g_step_leaves_d_alone(base: dict, tmp_path: P
 
 def test_g_step_accumulates_no_grads_into_d(tmp_path: Path) -> None:
     t = Trainer.create(config(RING, tmp_path / "run"))
-    t._d_step()
+    t.updates.d_step()
     t.opt_d.zero_grad(set_to_none=True)
-    t._g_step()
+    t.updates.g_step()
     assert all(p.grad is None for p in t.D.parameters())
 
 
@@ -161,7 +161,7 @@ def test_existing_run_is_never_overwritten(tmp_path: Path) -> None:
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "run"
     t = Trainer.create(config(RING, out, steps=20, checkpoint_every=5))
-    original = t._g_step
+    original = t.updates.g_step
 
     def poisoned():
         loss, gn, layer = original()
@@ -169,7 +169,7 @@ def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(tmp_path: Path) ->
             loss = loss * float("nan")
         return loss, gn, layer
 
-    t._g_step = poisoned  # type: ignore[method-assign]
+    t.updates.g_step = poisoned  # type: ignore[method-assign]
     with pytest.raises(TrainingError, match="non-finite"):
         t.run()
     kept = sorted(p.name for p in (out / "checkpoints").glob("step-*"))
