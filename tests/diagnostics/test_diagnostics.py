@@ -347,3 +347,32 @@ def test_benchmark_small_subset() -> None:
     s = score(runs)
     assert s["mode-collapse"].recall == 1.0 and s["mode-collapse"].fp == 0
     assert s["oscillation"].recall == 1.0 and s["oscillation"].fp == 0
+
+
+def test_diagnose_prints_logged_alarms_with_format_alarm(tmp_path) -> None:
+    """``ganzoo diagnose`` reads the alarm rows back as typed alarms and prints each with the one
+    alarm formatter, its severity first."""
+    from typer.testing import CliRunner
+
+    from ganzoo.cli import app
+    from ganzoo.events import Alarm, RunEnded, format_alarm
+
+    alarm = Alarm(
+        "d-overpowering", 300, "critical", "D wins", "lower D's learning rate", "d-overpowering"
+    )
+    rows = [r.as_dict() for r in _healthy(12)] + [
+        alarm.as_dict(),
+        RunEnded(600, "stopped").as_dict(),
+    ]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    res = CliRunner().invoke(app, ["diagnose", str(run), "--records-only"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].endswith("12 records, steps 50-600, status stopped")
+    assert lines[1:3] == [
+        "alarms logged during training: 1",
+        "  " + format_alarm(alarm, prefix="critical"),
+    ]
+    assert lines[2] == "  critical step 300: d-overpowering: D wins -> lower D's learning rate"
