@@ -111,11 +111,10 @@ def _compute(
 
 def _extractor_fields(used: list[ExtractorSpec]) -> dict[str, str | None]:
     """The protocol's ``extractor`` and ``extractor_sha256`` (joined by ', ' if several)."""
-    if not used:
-        return {"extractor": None, "extractor_sha256": None}
+    pinned = any(e.sha256 for e in used)
     return {
-        "extractor": ", ".join(e.protocol_name or e.name for e in used),
-        "extractor_sha256": ", ".join(e.sha256 or "unpinned" for e in used),
+        "extractor": ", ".join(e.protocol_name or e.name for e in used) or None,
+        "extractor_sha256": ", ".join(e.sha256 or "unpinned" for e in used) if pinned else None,
     }
 
 

@@ -1,7 +1,8 @@
-"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan``.
+"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan`` and ``reverse-kl``.
 
 It imports no torch; the model code in :mod:`ganzoo_pacgan.model` is imported only when
-``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it.
+``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it, the metric in
+:mod:`ganzoo_pacgan.metric` only when ``ganzoo evaluate --metrics reverse-kl`` runs it.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ganzoo import hookimpl
-from ganzoo.specs import ArchitectureSpec, OptimizerSettings
+from ganzoo.specs import ArchitectureSpec, MetricSpec, OptimizerSettings
 
 
 @hookimpl
@@ -32,5 +33,27 @@ def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None
             optimizer=OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
             default_data="ring-8",
             tags=("packing", "mode-collapse"),
+        )
+    )
+
+
+@hookimpl
+def register_metrics(register: Callable[[MetricSpec], None]) -> None:
+    """Register the ``reverse-kl`` metric (PacGAN's mode-collapse measure on 2-D mixtures)."""
+    register(
+        MetricSpec(
+            name="reverse-kl",
+            summary="KL(generated mode histogram || uniform) on 2-D mixtures, PacGAN's measure.",
+            description="Each generated point is assigned to its nearest mode centre; the KL of "
+            "that histogram to the uniform one is 0 for an even spread and ln(K/k) for an even "
+            "collapse onto k of K modes. Not part of any default set: ask for it by name.",
+            paper="Lin et al. 2018, PacGAN: The power of two samples in generative adversarial "
+            "networks, arXiv:1712.04086",
+            builder="ganzoo_pacgan.metric:ReverseKL",
+            modalities=("points",),
+            needs=("modes",),
+            outputs=("reverse_kl",),
+            params={"reverse_kl_assignment": "nearest mode centre, every sample"},
+            tags=("mode-collapse",),
         )
     )
