@@ -198,7 +198,7 @@ class FeatureExtractor:
 
     Built by its ``ExtractorSpec``'s builder as ``builder(config, spec)``; it must check its
     weights against ``spec.sha256`` when they load. Metrics never call it directly: they read
-    ``SampleSet.features`` (and ``SampleSet.output``), which run :meth:`extract` once per set.
+    ``SampleSet.features`` (and ``SampleSet.output``), which run ``extract`` once per set.
     """
 
     def __init__(self, config: BaseModel | None = None, spec: ExtractorSpec | None = None) -> None:
@@ -238,9 +238,9 @@ class SampleSet:
     Attributes:
         x: The samples, ``(N, *data.shape)``, float on the CPU.
         data: The spec of the data set they belong to.
-        extractor: The extractor whose features :attr:`features` returns (None: raw values).
+        extractor: The extractor whose features ``features`` returns (None: raw values).
 
-    Whatever is derived from the samples (extractor outputs, anything :meth:`memo` computes) is
+    Whatever is derived from the samples (extractor outputs, anything ``memo`` computes) is
     computed once and shared by every metric that reads the set; evaluation caches the real
     reference sets per process, so their features are computed once for all evaluations.
     """
@@ -302,8 +302,8 @@ class Metric:
     """A metric of generated samples against a real reference set.
 
     Built by its ``MetricSpec``'s builder as ``builder(config, spec)``. Subclasses implement
-    :meth:`compute`; they read pinned parameters (k, bins, thresholds) from :attr:`params`, so
-    the spec that ``ganzoo info`` shows is what ran. Evaluation calls :meth:`compute` twice:
+    ``compute``; they read pinned parameters (k, bins, thresholds) from ``params``, so
+    the spec that ``ganzoo info`` shows is what ran. Evaluation calls ``compute`` twice:
     on the generated samples and on real training samples (the real-vs-real floor), each time
     against the same real reference set.
     """

@@ -1,8 +1,8 @@
 """Evaluation: the built-in metrics (classifier-FID, MNIST score, mode coverage, precision/recall,
 density/coverage, NDB, the 2-D mixture metrics), each a small pure function on tensors plus a
-registered ``Metric`` entry, and :func:`evaluate`. See ``docs/evaluation.md``.
+registered ``Metric`` entry, and ``evaluate``. See ``docs/evaluation.md``.
 
-The names below are imported lazily: importing :mod:`ganzoo.metrics.catalog` (which the built-in
+The names below are imported lazily: importing ``ganzoo.metrics.catalog`` (which the built-in
 plugin does for ``ganzoo list``) must not import torch.
 """
 

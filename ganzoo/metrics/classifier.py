@@ -89,7 +89,8 @@ def _load(device: str, path: str, expected: str) -> MNISTClassifier:
         raise WeightsError(
             f"classifier weights {file} have sha256 {actual}, expected {expected}; "
             "the file is corrupt or was replaced: reinstall ganzoo or retrain with "
-            "`python tools/train_classifier.py` (repository checkout) and update CLASSIFIER_SHA256"
+            "`python tools/train_classifier.py` (repository checkout) and update "
+            "MNIST_CLASSIFIER_SHA256 in ganzoo/metrics/catalog.py"
         )
     model = MNISTClassifier()
     load_module(model, read_tensors(file), str(file))
@@ -122,7 +123,7 @@ def classify(
 
     ``x`` may be uint8 (0..255; scaled to [-1, 1]) or float. Computed on ``device`` (default: the
     device of ``x``) in batches, returned on the CPU as float64. ``sha256`` is the hash the
-    weights must have (default :data:`CLASSIFIER_SHA256`).
+    weights must have (default ``CLASSIFIER_SHA256``).
     """
     check_images(x)
     dev = torch.device(device) if device is not None else x.device
@@ -158,12 +159,12 @@ class MNISTFeatures(FeatureExtractor):
 
     @property
     def sha256(self) -> str:
-        """The hash the weights must have: the spec's pin, else :data:`CLASSIFIER_SHA256`."""
+        """The hash the weights must have: the spec's pin, else ``CLASSIFIER_SHA256``."""
         pinned = self.spec.sha256 if self.spec is not None else None
         return pinned or CLASSIFIER_SHA256
 
     def check(self, x: Tensor, data: DatasetSpec) -> None:
-        """Raise :class:`DataError` unless ``x`` is ``(N, C, 28, 28)`` with C = the data's channels."""
+        """Raise ``DataError`` unless ``x`` is ``(N, C, 28, 28)`` with C = the data's channels."""
         check_images(x, (data.shape[0],))
 
     def extract(self, x: Tensor, data: DatasetSpec) -> dict[str, Tensor]:

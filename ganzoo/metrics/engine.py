@@ -4,7 +4,7 @@ The protocol that makes numbers comparable is part of every result: sample count
 and size, seed, sampling scheme, the feature extractor and its sha256, and each metric's
 parameters. Real-vs-real floors (the same metrics with real training data in place of samples)
 are reported beside the numbers. Which metrics run, and with which features, comes from their
-registry entries (:mod:`ganzoo.metrics.resolve`); this module only loops over them.
+registry entries (``ganzoo.metrics.resolve``); this module only loops over them.
 """
 
 from __future__ import annotations

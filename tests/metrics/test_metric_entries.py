@@ -253,3 +253,17 @@ def test_pacgan_metric_runs_through_the_registry(monkeypatch: pytest.MonkeyPatch
     assert data["protocol"]["params"]["reverse_kl_assignment"].startswith("nearest mode")
     with pytest.raises(ConfigError, match=r"'reverse-kl' does not fit mnist: it is for points"):
         resolve_metrics("reverse-kl", dataset_spec("mnist"))
+
+
+def test_evaluation_docs_list_the_registered_metrics() -> None:
+    """docs/evaluation.md's table and `ganzoo list metrics` block show the registry's entries."""
+    from ganzoo.registry import get_registry
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "evaluation.md").read_text()
+    table = doc.split("## The built-in metrics")[1].split("\n\n")[1]
+    names = {row.split("`")[1] for row in table.splitlines()[2:]}
+    builtin = [e.spec for e in get_registry().list("metric") if e.plugin == "builtin"]
+    assert names == {s.name for s in builtin}
+    listing = doc.split("$ ganzoo list metrics")[1].split("```")[0]
+    for spec in builtin:
+        assert f"metric  {spec.name} " in listing and spec.summary in listing, spec.name
