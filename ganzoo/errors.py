@@ -25,6 +25,8 @@ class UnknownNameError(GanzooError, LookupError):
         msg = f"unknown {what}name {name!r}"
         if self.suggestions:
             msg += f"; did you mean {', '.join(repr(s) for s in self.suggestions)}?"
+        else:
+            msg += "."
         msg += " Run `ganzoo list` to see every registered name."
         super().__init__(msg)
 
