@@ -81,6 +81,7 @@ class Trainer:
             1, math.ceil(epochs * self.batches.per_epoch / n_critic)
         )
         self._fixed_z, self._fixed_y = fixed_latents(parts.G, self.data, config, self.device)
+        # wrapped after the EMA copy was made: a SyncBatchNorm conversion must not reach it
         g_train, d_train = self.strategy.wrap(parts.G, parts.D)
         self.updates.forwards = Forwards.make(parts.G, parts.D, config.compile, g_train, d_train)
         self.stats = StatsAccumulator(self.device, self.updates.layer_names)
