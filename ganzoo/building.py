@@ -15,7 +15,14 @@ from pydantic_core import to_jsonable_python
 from ganzoo.errors import ConfigError, DataError, WrongKindError, format_validation_error
 from ganzoo.imports import import_string
 from ganzoo.registry import get_registry
-from ganzoo.specs import ArchitectureSpec, DatasetSpec, ExtractorSpec, MetricSpec, Spec
+from ganzoo.specs import (
+    ArchitectureSpec,
+    DatasetSpec,
+    ExtractorSpec,
+    LossSpec,
+    MetricSpec,
+    Spec,
+)
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -77,6 +84,11 @@ def dataset_spec(name: str) -> DatasetSpec:
 def architecture_spec(name: str) -> ArchitectureSpec:
     """The spec of architecture ``name`` (an error suggests close names)."""
     return get_registry().get(name, "architecture").spec  # type: ignore[return-value]
+
+
+def loss_spec(name: str) -> LossSpec:
+    """The spec of loss ``name``: what D's scores are under it, whether it saturates."""
+    return get_registry().get(name, "loss").spec  # type: ignore[return-value]
 
 
 def build_architecture(

@@ -65,6 +65,9 @@ def register_losses(register: Callable[[LossSpec], None]) -> None:
     """Register GAN objectives.
 
     The builder is called as ``builder(config)`` and returns a :class:`ganzoo.interfaces.GANLoss`.
+    The spec declares what D's scores are under the loss (``scores``: "logits" or "critic") and
+    whether G's objective saturates (``saturating``); the progress display and the detectors
+    read these, never the loss's name.
     """
 
 

@@ -168,13 +168,37 @@ class ArchitectureSpec(_Buildable):
         return v.resolve(DEFAULT_OPTIMIZER)
 
 
+ScoreKind = Literal["logits", "critic"]
+"""What a discriminator's raw scores are under a loss (``LossSpec.scores``)."""
+
+
 class LossSpec(_Buildable):
-    """A GAN objective; the builder returns a :class:`ganzoo.interfaces.GANLoss`."""
+    """A GAN objective; the builder returns a ``ganzoo.interfaces.GANLoss``.
+
+    Besides its builder, a loss declares what it makes of D, so that the progress display and
+    the detectors treat it right without knowing its name: ``scores`` (are D's outputs logits or
+    critic values?) and ``saturating`` (does G's objective stop giving gradient when D rejects
+    the fakes?). The trainer copies both into every ``StepRecord``.
+    """
 
     kind: Literal["loss"] = "loss"
-    family: Literal[
-        "classic", "wasserstein", "least-squares", "hinge", "relativistic", "penalty", "feature"
-    ] = "classic"
+    family: Name = Field(
+        "classic",
+        description="A grouping label for listings. Built-in: classic, wasserstein, "
+        "least-squares, hinge, relativistic, penalty, feature; a plugin may name its own. "
+        "Nothing decides by it: consumers read ``scores`` and ``saturating``.",
+    )
+    scores: ScoreKind = Field(
+        description="What D's scores are. 'logits': log-odds that the input is real, so "
+        "sigmoid(score) is D's probability and 0.5 its boundary (losses built on binary cross-"
+        "entropy). 'critic': real values that are not log-odds, whose sigmoid means nothing "
+        "(a Wasserstein critic, hinge margins, least-squares targets, relativistic scores)."
+    )
+    saturating: bool = Field(
+        False,
+        description="True when G's objective saturates: its gradient vanishes as D confidently "
+        "rejects the fakes (the minimax form log(1 - D(G(z))), for logits).",
+    )
 
 
 class DiagnosticSpec(_Buildable):

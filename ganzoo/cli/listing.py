@@ -33,8 +33,8 @@ def _detail(spec: Any) -> str:
         keys = [k for k in dict.fromkeys((spec.key_metric, "fid")) if k and k in spec.metrics]
         metrics = ", ".join(f"{METRIC_LABELS.get(k, k)} {spec.metrics[k]:.3g}" for k in keys)
         return f"{spec.architecture} on {spec.dataset}" + (f": {metrics}" if metrics else "")
-    if kind == "loss":
-        return spec.family
+    if kind == "loss":  # what the loss declares of D's scores, as display and detectors read it
+        return f"{spec.family}, {spec.scores}" + (", saturating" if spec.saturating else "")
     if kind == "metric":
         return _metric_detail(spec)
     if kind == "extractor":

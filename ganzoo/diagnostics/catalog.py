@@ -46,18 +46,20 @@ ENTRIES: list[Spec] = [
     ),
     DiagnosticSpec(
         name="vanishing-gradient",
-        summary="G's gradient norm below 1% of its running median, or D(G(z)) < 0.01 under minimax.",
+        summary="G's gradient norm < 1% of its running median, or D(G(z)) < 0.01 if the loss "
+        "saturates.",
         description="Per record: G's total and per-layer gradient norms against their running "
         "median over 50 records (collapse below 1%: critical), and mean D(G(z)) < 0.01 under the "
-        "minimax loss (warning; critical after 6 records), each for 2 records in a row. Suggests "
-        "the non-saturating loss.",
+        "minimax loss or any loss whose spec declares a saturating G objective on logits "
+        "(warning; critical after 6 records), each for 2 records in a row. Suggests the "
+        "non-saturating loss.",
         paper="Goodfellow et al. 2014; Arjovsky & Bottou 2017, Towards Principled Methods for "
         "Training GANs",
         builder=_M + "vanishing:build",
         config=_C + "VanishingGradientConfig",
         detects="vanishing-gradient",
         enabled_by_default=True,
-        signals=("grad_norm_g", "grad_norms_g", "p_fake", "loss_name"),
+        signals=("grad_norm_g", "grad_norms_g", "p_fake", "saturating", "scores"),
         tags=("records",),
     ),
     DiagnosticSpec(
@@ -75,17 +77,18 @@ ENTRIES: list[Spec] = [
     ),
     DiagnosticSpec(
         name="d-overpowering",
-        summary="D wins outright: accuracy >= 0.9, ADA r_t >= 0.8, BCE D(G(z)) <= 0.1, sustained.",
+        summary="D wins outright: accuracy >= 0.9, ADA r_t >= 0.8, D(G(z)) <= 0.1 (logits), "
+        "sustained.",
         description="Per record after 200 steps: D accuracy (threshold 0) >= 0.9 and ADA's "
-        "r_t = E[sign D(x_real)] >= 0.8 (ADA targets 0.6) and, for the BCE losses, mean D(G(z)) "
-        "<= 0.1 (healthy DCGAN: 0.2-0.4), for 5 records in a row (warning; critical after 15 "
-        "records or at accuracy >= 0.97).",
+        "r_t = E[sign D(x_real)] >= 0.8 (ADA targets 0.6) and, when the loss declares its "
+        "scores logits, mean D(G(z)) <= 0.1 (healthy DCGAN: 0.2-0.4), for 5 records in a row "
+        "(warning; critical after 15 records or at accuracy >= 0.97).",
         paper="Karras et al. 2020 (StyleGAN2-ADA, r_t); Chintala et al. 2016 (ganhacks)",
         builder=_M + "imbalance:build",
         config=_C + "DOverpoweringConfig",
         detects="d-overpowering",
         enabled_by_default=True,
-        signals=("d_accuracy", "r_t", "loss_d", "p_fake"),
+        signals=("d_accuracy", "r_t", "loss_d", "p_fake", "scores"),
         tags=("records", "imbalance"),
     ),
     DiagnosticSpec(

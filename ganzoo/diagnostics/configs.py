@@ -65,7 +65,9 @@ class VanishingGradientConfig(DiagnosticConfig):
     """Thresholds of the vanishing-gradient detector (see docs/diagnostics.md for sources)."""
 
     ratio: float = Field(0.01, gt=0, lt=1, description="Collapse: norm < ratio * running median.")
-    p_fake: float = Field(0.01, gt=0, lt=1, description="Minimax: mean D(G(z)) below this.")
+    p_fake: float = Field(
+        0.01, gt=0, lt=1, description="Saturating losses: mean D(G(z)) below this."
+    )
     window: int = Field(50, ge=3, description="Records in the running median.")
     warmup: int = Field(5, ge=1, description="Records before the median is trusted.")
     patience: int = Field(2, ge=1, description="Records in a row the condition must hold.")
@@ -87,7 +89,7 @@ class DOverpoweringConfig(DiagnosticConfig):
 
     accuracy: float = Field(0.9, gt=0.5, le=1, description="D accuracy at threshold 0.")
     r_t: float = Field(0.8, gt=0, le=1, description="ADA's E[sign D(x_real)] (ADA targets 0.6).")
-    p_fake: float = Field(0.1, gt=0, lt=1, description="Mean D(G(z)) below this (BCE losses).")
+    p_fake: float = Field(0.1, gt=0, lt=1, description="Mean D(G(z)) below this (logit losses).")
     critical_accuracy: float = Field(0.97, gt=0.5, le=1, description="Critical at once above.")
     patience: int = Field(5, ge=1, description="Records in a row the condition must hold.")
     warmup_steps: int = Field(200, ge=0, description="Steps ignored at the start of training.")

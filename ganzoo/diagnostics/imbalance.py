@@ -10,12 +10,16 @@ from ganzoo.diagnostics.configs import DOverpoweringConfig
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
 
-BCE_LOSSES = {"minimax", "non-saturating"}
-
 
 class DOverpowering(Diagnostic):
-    """Alarms when D's accuracy stays >= 0.9 with ADA's r_t >= 0.8 (and, for the BCE losses, mean
-    D(G(z)) <= 0.1) for ``patience`` records in a row."""
+    """Alarms when D's accuracy stays >= 0.9 with ADA's r_t >= 0.8 for ``patience`` records in a
+    row and, when the loss declares its scores logits, D is also confident: mean D(G(z)) <= 0.1.
+
+    With logits, sigmoid(score) is D's probability, so "D wins" can demand what ganhacks names
+    the failure: D rejecting fakes with confidence, not merely sorting them right (a penalised
+    D, as under R1 or DRAGAN, is often accurate yet unsure, and G still learns from it). A
+    critic's scores have no probability, so accuracy and r_t alone decide there.
+    """
 
     name: ClassVar[str] = "d-overpowering"
 
@@ -33,7 +37,7 @@ class DOverpowering(Diagnostic):
             and acc >= c.accuracy
             and (not math.isfinite(rt) or rt >= c.r_t)
         )
-        if hit and record.loss_name in BCE_LOSSES:
+        if hit and record.scores == "logits":  # D's probability exists: it must be confident
             hit = math.isfinite(record.p_fake) and record.p_fake <= c.p_fake
         self.streak = self.streak + 1 if hit else 0
         severity = None

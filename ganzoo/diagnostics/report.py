@@ -29,6 +29,12 @@ SERIES = [
         True,
     ),
 ]
+CRITIC_OUTPUTS = (
+    "D outputs (critic)",
+    [("d_real", (44, 160, 44)), ("d_fake", (214, 39, 40)), ("d_accuracy", (148, 103, 189))],
+    False,
+)
+"""The middle panel when the loss declares critic scores: raw values, whose sigmoid means nothing."""
 
 
 @dataclass
@@ -42,8 +48,25 @@ class RunDiagnosis:
 
 
 def records_from_events(events: list[dict[str, Any]]) -> list[StepRecord]:
-    """The ``step`` rows of metrics.jsonl as `StepRecord` objects (unknown keys dropped)."""
-    return [StepRecord.from_dict(row) for row in events if row.get("event") == "step"]
+    """The ``step`` rows of metrics.jsonl as `StepRecord` objects (unknown keys dropped).
+
+    A row written before losses declared their kind has no ``scores``/``saturating``: it gets
+    them from the spec of its ``loss_name`` when that loss is registered.
+    """
+    from ganzoo.building import loss_spec
+    from ganzoo.registry import get_registry
+
+    records = []
+    for row in events:
+        if row.get("event") != "step":
+            continue
+        name = row.get("loss_name")
+        registry = get_registry()
+        if "scores" not in row and name in registry and registry.get(name).kind == "loss":
+            loss = loss_spec(name)
+            row = {**row, "scores": loss.scores, "saturating": loss.saturating}
+        records.append(StepRecord.from_dict(row))
+    return records
 
 
 def record_detectors(names: list[str] | None = None) -> list[Any]:
@@ -94,7 +117,9 @@ def plot_run(diag: RunDiagnosis, path: Path, width: int = 900, panel_height: int
         return left + (step - s0) / (s1 - s0) * (width - left - right)
 
     draw.text((left, 8), f"steps {s0}-{s1}; markers: alarms", fill="black")
-    for i, (title, series, log) in enumerate(SERIES):
+    critic = diag.records[-1].scores == "critic"
+    panels = [CRITIC_OUTPUTS if critic and p[0] == "D outputs" else p for p in SERIES]
+    for i, (title, series, log) in enumerate(panels):
         y0 = top + i * (panel_height + gap)
         y1 = y0 + panel_height
         draw.rectangle([left, y0, width - right, y1], outline=(160, 160, 160))

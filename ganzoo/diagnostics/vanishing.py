@@ -13,9 +13,9 @@ from ganzoo.interfaces import Diagnostic
 
 class VanishingGradient(Diagnostic):
     """Alarms when G's total (or a layer's) gradient norm falls below 1% of its running median,
-    or, under the minimax loss, when mean D(G(z)) stays below 0.01 (G's gradient scales with it):
-    a warning after ``patience`` records, critical with a collapsed norm or after 3x ``patience``
-    records of saturation."""
+    or, under a loss that declares a saturating G objective on logits (minimax), when mean
+    D(G(z)) stays below 0.01 (G's gradient scales with it): a warning after ``patience`` records,
+    critical with a collapsed norm or after 3x ``patience`` records of saturation."""
 
     name: ClassVar[str] = "vanishing-gradient"
     wants_layer_grad_norms: ClassVar[bool] = True
@@ -41,8 +41,10 @@ class VanishingGradient(Diagnostic):
                 low_layers.append((name, value, hist.median))
             elif math.isfinite(value) and not collapsed:
                 hist.add(value)
-        minimax = record.loss_name == "minimax"
-        saturated = minimax and math.isfinite(record.p_fake) and record.p_fake < c.p_fake
+        # only a saturating objective loses G's gradient with D(G(z)) -> 0, and only logits give
+        # D(G(z)) as a probability to measure it by
+        measurable = record.saturating and record.scores == "logits"
+        saturated = measurable and math.isfinite(record.p_fake) and record.p_fake < c.p_fake
         if not collapsed and math.isfinite(gn):
             self.total.add(gn)  # collapsed values stay out, so the median remembers health
         hit = collapsed or saturated or bool(low_layers)
@@ -70,12 +72,12 @@ class VanishingGradient(Diagnostic):
             parts.append(f"{len(low_layers)} layer(s) below 1% of their median (worst {worst[0]})")
         if saturated:
             parts.append(
-                f"mean D(G(z)) = {record.p_fake:.3g} < {c.p_fake} under the minimax loss "
-                f"for {self.saturated_streak} records"
+                f"mean D(G(z)) = {record.p_fake:.3g} < {c.p_fake} under the "
+                f"{record.loss_name or 'saturating'} loss for {self.saturated_streak} records"
             )
         suggestion = (
             "switch to the non-saturating loss"
-            if minimax
+            if record.saturating  # G's objective itself starves G when D wins
             else "lower D's learning rate or add a gradient penalty (R1/GP) so D stops saturating"
         )
         assert severity is not None

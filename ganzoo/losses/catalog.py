@@ -1,4 +1,9 @@
-"""Specs of the built-in losses entries. Imported by the built-in plugin; must not import torch."""
+"""Specs of the built-in losses. Imported by the built-in plugin; must not import torch.
+
+Each declares what D's scores are (``scores``) and whether G's objective saturates
+(``saturating``); docs/losses.md tabulates them and says what the display and detectors do with
+them.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,8 @@ ENTRIES: list[Spec] = [
         paper="Goodfellow et al. 2014, Generative Adversarial Nets",
         builder=_M + "classic:build_minimax",
         family="classic",
+        scores="logits",
+        saturating=True,
         tags=("bce",),
     ),
     LossSpec(
@@ -27,6 +34,7 @@ ENTRIES: list[Spec] = [
         paper="Goodfellow et al. 2014, Generative Adversarial Nets",
         builder=_M + "classic:build_non_saturating",
         family="classic",
+        scores="logits",
         tags=("bce", "default"),
     ),
     LossSpec(
@@ -38,6 +46,7 @@ ENTRIES: list[Spec] = [
         builder=_M + "least_squares:build_least_squares",
         config=_C + "LeastSquaresConfig",
         family="least-squares",
+        scores="critic",
     ),
     LossSpec(
         name="wasserstein",
@@ -47,6 +56,7 @@ ENTRIES: list[Spec] = [
         paper="Arjovsky et al. 2017, Wasserstein GAN",
         builder=_M + "wasserstein:build_wasserstein",
         family="wasserstein",
+        scores="critic",
     ),
     LossSpec(
         name="wasserstein-gp",
@@ -57,6 +67,7 @@ ENTRIES: list[Spec] = [
         builder=_M + "wasserstein:build_wasserstein_gp",
         config=_C + "WassersteinGPConfig",
         family="wasserstein",
+        scores="critic",
         tags=("penalty",),
     ),
     LossSpec(
@@ -66,6 +77,7 @@ ENTRIES: list[Spec] = [
         paper="Lim & Ye 2017, Geometric GAN; Miyato et al. 2018, Spectral Normalization for GANs",
         builder=_M + "hinge:build_hinge",
         family="hinge",
+        scores="critic",
     ),
     LossSpec(
         name="relativistic-average",
@@ -76,6 +88,7 @@ ENTRIES: list[Spec] = [
         "from standard GAN",
         builder=_M + "relativistic:build_relativistic_average",
         family="relativistic",
+        scores="critic",
     ),
     LossSpec(
         name="r1",
@@ -85,6 +98,7 @@ ENTRIES: list[Spec] = [
         builder=_M + "penalties:build_r1",
         config=_C + "R1Config",
         family="penalty",
+        scores="logits",
         tags=("penalty",),
     ),
     LossSpec(
@@ -96,6 +110,7 @@ ENTRIES: list[Spec] = [
         builder=_M + "penalties:build_dragan",
         config=_C + "DraganConfig",
         family="penalty",
+        scores="logits",
         tags=("penalty",),
     ),
     LossSpec(
@@ -107,6 +122,7 @@ ENTRIES: list[Spec] = [
         paper="Salimans et al. 2016, Improved Techniques for Training GANs",
         builder=_M + "feature_matching:build_feature_matching",
         family="feature",
+        scores="logits",
         tags=("features",),
     ),
 ]

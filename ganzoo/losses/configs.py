@@ -32,7 +32,7 @@ class WassersteinGPConfig(LossConfig):
 
 
 class R1Config(LossConfig):
-    """``gamma``: the R1 weight; the penalty added to D's loss is ``gamma / 2 * E||grad D(x)||^2``."""
+    """``gamma``: the R1 weight; D's loss gains ``gamma / 2 * E||grad D(x)||^2``."""
 
     gamma: float = Field(10.0, ge=0, description="R1 weight gamma (the penalty is gamma/2 * ...).")
 

@@ -23,13 +23,10 @@ if TYPE_CHECKING:
     from ganzoo.training.config import TrainConfig
 
 
-RAW_SCORE_LOSSES = ("wasserstein", "wasserstein-gp", "hinge")
-"""Losses whose D is a critic: its raw scores, not their sigmoid, are what to show."""
-
-
 def d_outputs(record: StepRecord) -> str:
-    """``D(x) .. D(G(z)) ..``: probabilities for logit losses, raw critic values otherwise."""
-    if record.loss_name in RAW_SCORE_LOSSES:
+    """``D(x) .. D(G(z)) ..`` as the loss declares its scores (``record.scores``): D's
+    probabilities (the scores' sigmoids) for logits, the raw values for a critic."""
+    if record.scores == "critic":
         return f"D(x) {record.d_real:+.3f} D(G(z)) {record.d_fake:+.3f}"
     return f"D(x) {record.p_real:.3f} D(G(z)) {record.p_fake:.3f}"
 

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ganzoo.building import loss_spec
 from ganzoo.errors import ConfigError, TrainingError
 from ganzoo.events import Event, Notice, StepRecord
 from ganzoo.images import save_samples
@@ -213,10 +214,13 @@ class Trainer:
         self._stop_due = True
         stats, layer = self.stats.take(self.strategy.reduce_stats)
         images *= self.strategy.world_size
+        loss = loss_spec(self.loss_name)  # what it declares of D's scores, read by consumers
         record = StepRecord(
             step=self.step,
             grad_norms_g=layer,
             loss_name=self.loss_name,
+            scores=loss.scores,
+            saturating=loss.saturating,
             images_per_second=images / elapsed if elapsed > 0 else float("nan"),
             **stats,
         )

@@ -10,7 +10,7 @@ from ganzoo.specs import DatasetSpec, LossSpec
 
 
 def loss(name: str) -> LossSpec:
-    return LossSpec(name=name, summary=f"{name} loss", builder="m:f")
+    return LossSpec(name=name, summary=f"{name} loss", builder="m:f", scores="logits")
 
 
 def data(name: str) -> DatasetSpec:

@@ -11,17 +11,17 @@ SHA = "0" * 64
 
 
 def test_specs_are_frozen_and_closed() -> None:
-    spec = LossSpec(name="x", summary="s", builder="a.b:c")
+    spec = LossSpec(name="x", summary="s", builder="a.b:c", scores="logits")
     with pytest.raises(ValidationError):
         spec.name = "y"  # type: ignore[misc]
     with pytest.raises(ValidationError, match="extra"):
-        LossSpec(name="x", summary="s", builder="a.b:c", colour="red")  # type: ignore[call-arg]
+        LossSpec(name="x", summary="s", builder="a.b:c", scores="logits", colour="red")  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("bad", ["Has Space", "UPPER", "-lead", ""])
 def test_names_are_validated(bad: str) -> None:
     with pytest.raises(ValidationError, match="name"):
-        LossSpec(name=bad, summary="s", builder="a:b")
+        LossSpec(name=bad, summary="s", builder="a:b", scores="logits")
 
 
 @pytest.mark.parametrize("bad", ["no_colon", "a:b:c", "1mod:x", "a.b:"])

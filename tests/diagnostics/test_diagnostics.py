@@ -78,7 +78,8 @@ def test_record_detectors_silent_when_healthy(name: str) -> None:
 def test_vanishing_gradient_fires_once_and_suggests_non_saturating() -> None:
     recs = _healthy(40)
     recs += [
-        _rec(2050 + 50 * i, grad_norm_g=1e-4, p_fake=1e-3, loss_name="minimax") for i in range(30)
+        _rec(2050 + 50 * i, grad_norm_g=1e-4, p_fake=1e-3, loss_name="minimax", saturating=True)
+        for i in range(30)
     ]
     alarms = _feed("vanishing-gradient", recs)
     assert len(alarms) == 1  # debounced: one per episode
@@ -99,7 +100,9 @@ def test_vanishing_gradient_per_layer() -> None:
 
 
 def test_minimax_saturation_alone_warns_then_escalates() -> None:
-    recs = [_rec(50 * (i + 1), p_fake=0.005, loss_name="minimax") for i in range(10)]
+    recs = [
+        _rec(50 * (i + 1), p_fake=0.005, loss_name="minimax", saturating=True) for i in range(10)
+    ]
     alarms = _feed("vanishing-gradient", recs)
     # warning after 2 records; critical once saturation has lasted 3x that
     assert [(a.severity, a.step) for a in alarms] == [("warning", 100), ("critical", 300)]

@@ -29,7 +29,7 @@ from ganzoo.specs import LossSpec
 
 @hookimpl
 def register_losses(register):
-    register(LossSpec(name="toy-loss", summary="A toy loss.", builder="ganzoo.losses.hinge:build_hinge"))
+    register(LossSpec(name="toy-loss", summary="A toy loss.", builder="ganzoo.losses.hinge:build_hinge", scores="critic"))
 """
 
 BROKEN_IMPORT = """
@@ -58,8 +58,8 @@ from ganzoo.specs import LossSpec
 
 @hookimpl
 def register_losses(register):
-    register(LossSpec(name="other-loss", summary="fine", builder="m:f"))
-    register(LossSpec(name="mnist", summary="clashes with the data set", builder="m:f"))
+    register(LossSpec(name="other-loss", summary="fine", builder="m:f", scores="logits"))
+    register(LossSpec(name="mnist", summary="clashes with the data set", builder="m:f", scores="logits"))
 """
 
 WRONG_HOOK = """
