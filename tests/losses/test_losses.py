@@ -179,6 +179,11 @@ CLOSED_FORM = {
     "wasserstein-gp": (-1.0 - 2.0, 1.0),
     "hinge": ((0 + 0) / 2 + (1 + 0) / 2, 1.0),
     "relativistic-average": (_RA_D, _RA_G),
+    # the example plugin's f-GAN total variation: D (mean tanh(fake) - mean tanh(real)) / 2
+    "total-variation": (
+        0.5 * ((math.tanh(0) + math.tanh(-2)) / 2 - (math.tanh(1) + math.tanh(3)) / 2),
+        -0.5 * (math.tanh(0) + math.tanh(-2)) / 2,
+    ),
 }
 
 

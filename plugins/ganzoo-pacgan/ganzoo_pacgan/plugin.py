@@ -1,7 +1,9 @@
-"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan`` and ``reverse-kl``.
+"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan``,
+``total-variation`` and ``reverse-kl``.
 
 It imports no torch; the model code in :mod:`ganzoo_pacgan.model` is imported only when
-``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it, the metric in
+``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it, the loss in
+``ganzoo_pacgan.losses`` only when a run trains with it, the metric in
 :mod:`ganzoo_pacgan.metric` only when ``ganzoo evaluate --metrics reverse-kl`` runs it.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ganzoo import hookimpl
-from ganzoo.specs import ArchitectureSpec, MetricSpec, OptimizerSettings
+from ganzoo.specs import ArchitectureSpec, LossSpec, MetricSpec, OptimizerSettings
 
 
 @hookimpl
@@ -33,6 +35,27 @@ def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None
             optimizer=OptimizerSettings(name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
             default_data="ring-8",
             tags=("packing", "mode-collapse"),
+        )
+    )
+
+
+@hookimpl
+def register_losses(register: Callable[[LossSpec], None]) -> None:
+    """Register the ``total-variation`` loss: a critic whose G objective saturates."""
+    register(
+        LossSpec(
+            name="total-variation",
+            summary="f-GAN total-variation objective: D bounds TV(P, Q), PacGAN's distance.",
+            description="D maximises E[tanh(V(x))/2] - E[tanh(V(G(z)))/2] <= TV(P, Q); G "
+            "maximises E[tanh(V(G(z)))/2]. V is a critic value (tanh(V)/2 is the bound's "
+            "witness, not a probability) and G's gradient carries sech^2(V(G(z))), which "
+            "vanishes when D confidently rejects the fakes: the objective saturates.",
+            paper="Nowozin et al. 2016, f-GAN (arXiv:1606.00709); Lin et al. 2018, PacGAN",
+            builder="ganzoo_pacgan.losses:build",
+            family="f-divergence",
+            scores="critic",
+            saturating=True,
+            tags=("packing",),
         )
     )
 
