@@ -71,7 +71,6 @@ __all__ = [
     "LaunchInfo",
     "init_distributed",
     "launch_info",
-    "launched_distributed",
     "map_position",
     "rank_device",
 ]
@@ -94,11 +93,6 @@ def launch_info() -> LaunchInfo:
         local_rank=int(env.get("LOCAL_RANK", "0")),
         world_size=int(env.get("WORLD_SIZE", "1")),
     )
-
-
-def launched_distributed() -> bool:
-    """True when this process is one of several started by torchrun (``WORLD_SIZE`` > 1)."""
-    return launch_info().world_size > 1
 
 
 def rank_device(name: str, local_rank: int) -> torch.device:
