@@ -71,10 +71,10 @@ def records_from_events(events: list[dict[str, Any]]) -> list[StepRecord]:
 
 def record_detectors(names: list[str] | None = None) -> list[Any]:
     """The registered diagnostics that watch records (all of them, default on or not)."""
-    from ganzoo.api import list_entries
     from ganzoo.building import build_entry as build
+    from ganzoo.registry import list_specs
 
-    specs = [s for s in list_entries("diagnostic") if "samples" not in s.signals]  # type: ignore[union-attr]
+    specs = [s for s in list_specs("diagnostic") if "samples" not in s.signals]  # type: ignore[union-attr]
     chosen = [s.name for s in specs if names is None or s.name in names]
     return [build(n) for n in chosen]
 
@@ -167,15 +167,15 @@ def diagnose_samples(
     samples: Any, data: Any, step: int = 0, names: list[str] | None = None
 ) -> list[Alarm]:
     """Run the sample-based detectors once on ``samples`` of a finished model against ``data``."""
-    from ganzoo.api import list_entries
     from ganzoo.building import build_entry as build
+    from ganzoo.registry import list_specs
 
     if samples.shape[0] < 50:
         raise ConfigError(
             f"{samples.shape[0]} samples are too few to judge collapse: draw at least 50 "
             "(-n 1000 is a good default)"
         )
-    specs = [s for s in list_entries("diagnostic") if "samples" in s.signals]  # type: ignore[union-attr]
+    specs = [s for s in list_specs("diagnostic") if "samples" in s.signals]  # type: ignore[union-attr]
     alarms: list[Alarm] = []
     for s in specs:
         if names is None or s.name in names:
