@@ -1,6 +1,6 @@
 """From a spec to objects: the one low layer that everything which builds goes through.
 
-The public façade (:mod:`ganzoo.api`), loading (:mod:`ganzoo.loading`), training, metrics and
+The public façade (`ganzoo.api`), loading (`ganzoo.loading`), training, metrics and
 diagnostics all build here; this module imports only the registry, the specs and the import
 helper, never a higher layer. Torch is imported only when a builder is imported.
 """
@@ -115,11 +115,16 @@ def build_architecture(
 
 
 def build_entry(name: str, /, **overrides: Any) -> Any:
-    """Build a loss, diagnostic, data set (or, with ``data=``, an architecture) by name.
+    """Build any registered entry but a pretrained model, by name.
 
-    Overrides are validated against the entry's config model; a bad one raises
-    :class:`~ganzoo.errors.ConfigError` naming the field. A pretrained model is not built but
-    loaded: asking for one here raises :class:`~ganzoo.errors.WrongKindError`.
+    Architectures are built with `build_architecture` (``data=`` picks the data set); data sets,
+    metrics and extractors are called as ``builder(config, spec)``; losses and diagnostics as
+    ``builder(config)``.
+
+    Raises:
+        ConfigError: an override is not a field of the entry's config model, or has a bad value.
+        WrongKindError: ``name`` is a pretrained model, which is loaded (``ganzoo.load``), not built.
+        UnknownNameError: ``name`` is not registered (the message suggests close names).
     """
     spec = get_registry().get(name).spec
     if spec.kind == "model":

@@ -21,7 +21,7 @@ from ganzoo.metrics import evaluate
 
 def real_floors(n: int = 10_000, data_root: str | None = None) -> dict[str, dict[str, float]]:
     """Floors per data set: ``{"mnist train vs test": {...}, "mnist test": {...}, ...}``."""
-    from ganzoo.building import build_entry as build
+    from ganzoo import build
 
     out: dict[str, dict[str, float]] = {}
     train = build("mnist", train=True, root=data_root, limit=n)

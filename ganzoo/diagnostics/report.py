@@ -71,12 +71,12 @@ def records_from_events(events: list[dict[str, Any]]) -> list[StepRecord]:
 
 def record_detectors(names: list[str] | None = None) -> list[Any]:
     """The registered diagnostics that watch records (all of them, default on or not)."""
-    from ganzoo.building import build_entry as build
+    from ganzoo.building import build_entry
     from ganzoo.registry import list_specs
 
     specs = [s for s in list_specs("diagnostic") if "samples" not in s.signals]  # type: ignore[union-attr]
     chosen = [s.name for s in specs if names is None or s.name in names]
-    return [build(n) for n in chosen]
+    return [build_entry(n) for n in chosen]
 
 
 def diagnose_run(run_dir: Path, names: list[str] | None = None) -> RunDiagnosis:
@@ -167,7 +167,7 @@ def diagnose_samples(
     samples: Any, data: Any, step: int = 0, names: list[str] | None = None
 ) -> list[Alarm]:
     """Run the sample-based detectors once on ``samples`` of a finished model against ``data``."""
-    from ganzoo.building import build_entry as build
+    from ganzoo.building import build_entry
     from ganzoo.registry import list_specs
 
     if samples.shape[0] < 50:
@@ -179,5 +179,5 @@ def diagnose_samples(
     alarms: list[Alarm] = []
     for s in specs:
         if names is None or s.name in names:
-            alarms += build(s.name).on_samples(step, samples, {"data": data})
+            alarms += build_entry(s.name).on_samples(step, samples, {"data": data})
     return alarms

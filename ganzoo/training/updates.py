@@ -1,6 +1,6 @@
 """The update rule: what a GAN paper's Algorithm 1 says, and nothing about the run around it.
 
-One :meth:`AlternatingUpdates.step` is one generator iteration:
+One `AlternatingUpdates.step` is one generator iteration:
 
 1. ``n_critic`` D updates with G held fixed (its output detached): D's loss on a real batch and
    fakes of fresh latents, plus the loss's penalty and the architecture's auxiliary losses; after
@@ -10,7 +10,7 @@ One :meth:`AlternatingUpdates.step` is one generator iteration:
    DCGAN tutorial does, so G runs forward once per iteration.
 3. The EMA of G's weights, when kept.
 
-The step returns its statistics as one vector on the device (:data:`STATS`); nothing here reads
+The step returns its statistics as one vector on the device (`STATS`); nothing here reads
 a value back to the host.
 """
 
@@ -41,7 +41,7 @@ STATS = (
     "grad_norm_d",
     "grad_norm_g",
 )
-"""The names of the statistics vector :meth:`AlternatingUpdates.step` returns, in order."""
+"""The names of the statistics vector `AlternatingUpdates.step` returns, in order."""
 
 
 @dataclass
@@ -243,7 +243,7 @@ class AlternatingUpdates:
         """One generator iteration: ``n_critic`` D updates, then one G update.
 
         Returns:
-            The statistics vector (:data:`STATS`, on the device) and G's per-parameter gradient
+            The statistics vector (`STATS`, on the device) and G's per-parameter gradient
             norms when ``want_layer_norms`` is set (else None).
         """
         for i in range(self.n_critic):
