@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from ganzoo.errors import ConfigError
-from ganzoo.events import format_alarm
 
 
 def diagnose_command(
@@ -23,6 +22,7 @@ def diagnose_command(
     data_root: Path = typer.Option(None, "--data-root", help="Folder holding MNIST/raw."),
 ) -> None:
     """Report alarms of a run (logged, and replayed from its records) with a plot; score samples."""
+    from ganzoo.events import format_alarm  # here, not at module level: `ganzoo list` stays lean
     from ganzoo.registry import get_registry
 
     path = Path(target)
