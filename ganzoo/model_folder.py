@@ -105,7 +105,7 @@ def save_pretrained(
 
 
 def read_folder_config(folder: Path) -> dict[str, Any]:
-    """The validated ``config.json`` of a model folder; a clear :class:`WeightsError` if not one."""
+    """The validated ``config.json`` of a model folder; a clear ``WeightsError`` if not one."""
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
         raise WeightsError(

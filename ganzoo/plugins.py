@@ -3,7 +3,7 @@
 pluggy's stock ``load_setuptools_entrypoints`` stops at the first broken plugin; this loader
 imports and calls every plugin inside its own ``try``, records a failure with its error, and goes
 on. ``GANZOO_DISABLE_PLUGINS=a,b`` skips plugins by entry-point name; ``GANZOO_STRICT_PLUGINS=1``
-makes any failure raise :class:`~ganzoo.errors.PluginError` (for plugin authors and CI).
+makes any failure raise ``PluginError`` (for plugin authors and CI).
 """
 
 from __future__ import annotations

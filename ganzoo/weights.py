@@ -85,7 +85,7 @@ def save_module(module: nn.Module, path: Path, metadata: dict[str, str] | None =
 
 
 def read_tensors(path: Path) -> dict[str, Tensor]:
-    """Read a safetensors file; a missing or corrupt file raises :class:`WeightsError` naming it."""
+    """Read a safetensors file; a missing or corrupt file raises ``WeightsError`` naming it."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"weight file {path} does not exist")

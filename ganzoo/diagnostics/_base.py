@@ -3,7 +3,7 @@
 Their configs live in the torch-free ``ganzoo.diagnostics.configs``.
 
 Nothing here syncs with a device: record-based detectors work on the plain floats of a
-:class:`~ganzoo.events.StepRecord`.
+``StepRecord``.
 """
 
 from __future__ import annotations
@@ -88,6 +88,6 @@ def make_alarm(
     source: str,
     evidence: dict[str, float],
 ) -> Alarm:
-    """An :class:`Alarm` with evidence rounded to readable floats."""
+    """An ``Alarm`` with evidence rounded to readable floats."""
     clean = {k: float(f"{float(v):.6g}") for k, v in evidence.items()}
     return Alarm(kind, step, severity, message, suggestion, source, clean)

@@ -42,8 +42,8 @@ def require_real(real_scores: Tensor | None, loss: str) -> Tensor:
 class WeightedPenalty:
     """Mixin for losses whose penalty is ``penalty_weight * unweighted_penalty(...)``.
 
-    Subclasses keep their weight in ``weight`` (or override :attr:`penalty_weight`) and implement
-    :meth:`unweighted_penalty`; the penalty is None when the weight is 0, so the loop skips the
+    Subclasses keep their weight in ``weight`` (or override ``penalty_weight``) and implement
+    ``unweighted_penalty``; the penalty is None when the weight is 0, so the loop skips the
     extra backward entirely.
     """
 

@@ -2,9 +2,9 @@
 
 D is trained with the standard (non-saturating / BCE) loss on its scores. G minimises
 ``||E f(x) - E f(G(z))||_2^2``, where ``f`` is D's penultimate layer
-(:attr:`ganzoo.interfaces.DiscriminatorOutput.features`) and the means are over the batch.
-``uses_features = True``: the training loop passes :class:`~ganzoo.interfaces.DiscriminatorOutput`
-objects, not score tensors, to :meth:`FeatureMatchingLoss.generator_loss`.
+(``ganzoo.interfaces.DiscriminatorOutput.features``) and the means are over the batch.
+``uses_features = True``: the training loop passes ``DiscriminatorOutput``
+objects, not score tensors, to ``FeatureMatchingLoss.generator_loss``.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ weight. Every function:
 
 * calls ``discriminator(x, y)`` (scores of shape ``(N,)``) on fresh, detached inputs, so no
   gradient flows back into the generator and nothing is accumulated in ``.grad`` of D's
-  parameters (the input gradient is taken with :func:`torch.autograd.grad`);
+  parameters (the input gradient is taken with ``torch.autograd.grad``);
 * takes that gradient with ``create_graph=True`` when autograd is on, so the penalty trains D;
-  under :func:`torch.no_grad` it returns a detached value and keeps no graph;
+  under ``torch.no_grad`` it returns a detached value and keeps no graph;
 * works on samples of any shape, ``(N, 2)`` points or ``(N, C, H, W)`` images: norms are taken
   over all non-batch dimensions, and random interpolation weights are drawn once per sample.
 
@@ -85,7 +85,7 @@ def gradient_penalty(
 ) -> Tensor:
     """WGAN-GP's penalty (Gulrajani et al. 2017), unweighted: ``E[(||grad D(x_hat)||_2 - 1)^2]``.
 
-    ``x_hat`` comes from :func:`interpolate` (``eps`` per sample); ``y`` is passed to D as is.
+    ``x_hat`` comes from ``interpolate`` (``eps`` per sample); ``y`` is passed to D as is.
     """
     grad = input_gradients(discriminator, interpolate(real, fake, generator), y)
     return (grad_norms(grad) - 1.0).pow(2).mean()
@@ -127,7 +127,7 @@ def dragan_penalty(
     generator: torch.Generator | None = None,
 ) -> Tensor:
     """DRAGAN's penalty, unweighted: ``E[(||grad D(x_tilde)||_2 - 1)^2]`` at perturbed real data
-    ``x_tilde`` from :func:`dragan_perturb`."""
+    ``x_tilde`` from ``dragan_perturb``."""
     grad = input_gradients(discriminator, dragan_perturb(real, scale, generator), y)
     return (grad_norms(grad) - 1.0).pow(2).mean()
 

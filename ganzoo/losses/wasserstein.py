@@ -2,9 +2,9 @@
 
 The critic minimises ``E[D(G(z))] - E[D(x)]`` and G minimises ``-E[D(G(z))]`` on raw scores.
 Plain WGAN needs a Lipschitz constraint on the critic, which is the architecture's job (weight
-clipping in :meth:`ganzoo.interfaces.Discriminator.constrain`); the loss does not clip.
+clipping in ``ganzoo.interfaces.Discriminator.constrain``); the loss does not clip.
 WGAN-GP replaces the constraint by the gradient penalty of
-:func:`ganzoo.losses.penalties.gradient_penalty`.
+``ganzoo.losses.penalties.gradient_penalty``.
 """
 
 from __future__ import annotations

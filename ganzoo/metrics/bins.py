@@ -58,7 +58,7 @@ def ndb(
     """``{"ndb": flagged bins, "ndb_fraction": flagged / K}`` for samples ``(N, ...)``.
 
     Samples are flattened (the paper bins raw pixels). Both sets need at least ``2 * bins``
-    samples, else :class:`ConfigError`. ``centres`` reuses bins from :func:`kmeans` on ``real``.
+    samples, else ``ConfigError``. ``centres`` reuses bins from ``kmeans`` on ``real``.
     """
     real, fake = real.flatten(1).float(), fake.flatten(1).float()
     if real.shape[1] != fake.shape[1]:

@@ -1,9 +1,10 @@
 """The MNIST classifier behind the label-based metrics (modes, KL, MNIST score, classifier-FID).
 
 A compact CNN, trained by ``tools/train_classifier.py`` (in the repository) and shipped in
-``ganzoo/metrics/weights/mnist_classifier.safetensors``. Its sha256 is pinned in
-:data:`CLASSIFIER_SHA256` and checked on every load, so every number computed with it names the
-exact feature extractor it came from.
+``ganzoo/metrics/weights/mnist_classifier.safetensors``. Its sha256 is pinned as
+``MNIST_CLASSIFIER_SHA256`` in ``ganzoo/metrics/catalog.py`` (``CLASSIFIER_SHA256`` here) and
+checked on every load, so every number computed with it names the exact feature extractor it
+came from.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class MNISTClassifier(nn.Module):
 
 
 def check_images(x: Tensor, channels: tuple[int, ...] = (1,)) -> None:
-    """Raise :class:`DataError` unless ``x`` is ``(N, C, 28, 28)`` with C in ``channels``."""
+    """Raise ``DataError`` unless ``x`` is ``(N, C, 28, 28)`` with C in ``channels``."""
     if x.dim() != 4 or x.shape[-2:] != (28, 28) or x.shape[1] not in channels:
         want = " or ".join(f"(N, {c}, 28, 28)" for c in channels)
         raise DataError(
@@ -106,7 +107,7 @@ def load_classifier(
     """The shipped classifier in eval mode, sha256-verified, cached per process and device.
 
     ``path``/``sha256`` override the shipped file and its pinned hash (tests, retraining).
-    Raises :class:`WeightsError` naming the file and both hashes when the file does not match.
+    Raises ``WeightsError`` naming the file and both hashes when the file does not match.
     """
     dev = str(torch.device(device)) if device is not None else "cpu"
     return _load(dev, str(path or WEIGHTS_PATH), sha256 or CLASSIFIER_SHA256)

@@ -2,7 +2,7 @@
 
 G is DCGAN's, fed ``z`` concatenated with the class (one-hot by default). D is DCGAN's with a
 second head on its features: class logits, exposed as ``aux["class_logits"]`` ``(N, K)``.
-:meth:`ACGANDiscriminator.auxiliary_loss` is their cross-entropy against the labels, for real
+``ACGANDiscriminator.auxiliary_loss`` is their cross-entropy against the labels, for real
 and generated batches alike; the training loop adds it to D's and G's losses.
 """
 

@@ -1,10 +1,10 @@
 """Building blocks shared by the built-in architectures (and usable by plugins).
 
-* :func:`conv_plan` sizes a DCGAN-style network from an image shape (no hard-coded sizes);
-* :class:`ConvGenerator` / :class:`ConvDiscriminator`: DCGAN's G and D, with options for the
+* ``conv_plan`` sizes a DCGAN-style network from an image shape (no hard-coded sizes);
+* ``ConvGenerator`` / ``ConvDiscriminator``: DCGAN's G and D, with options for the
   variants (normalisation, spectral norm, class conditioning of G);
-* :class:`MLPGenerator` / :class:`MLPDiscriminator`: fully connected nets for images and points;
-* :func:`dcgan_init_`, :func:`require_labels`, :class:`Maxout`, :class:`LabelCode`.
+* ``MLPGenerator`` / ``MLPDiscriminator``: fully connected nets for images and points;
+* ``dcgan_init_``, ``require_labels``, ``Maxout``, ``LabelCode``.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def conv_plan(shape: Sequence[int], who: str = "this architecture") -> ConvPlan:
 
     H and W must be divisible by 4 and at least 12 (two stride-2 steps); steps are added while
     both sides stay even and above 8: 28 -> start 7 (2 steps), 32 -> 8 (2), 64 -> 8 (3).
-    Raises :class:`~ganzoo.errors.DataError` for shapes it cannot handle.
+    Raises ``DataError`` for shapes it cannot handle.
     """
     if len(shape) != 3:
         raise DataError(
@@ -79,7 +79,7 @@ def spectral_norm_all_(module: nn.Module) -> nn.Module:
 
 
 def require_labels(y: Tensor | None, who: str) -> Tensor:
-    """``y`` as a LongTensor, or a :class:`~ganzoo.errors.DataError` if it is missing."""
+    """``y`` as a LongTensor, or a ``DataError`` if it is missing."""
     if y is None:
         raise DataError(
             f"{who} is conditional and needs class labels y (a LongTensor of class ids); got None"
@@ -160,7 +160,7 @@ class ConvGenerator(Generator):
     """DCGAN's generator: project-and-reshape, then stride-2 transposed convolutions.
 
     BatchNorm and ReLU after every layer but the output, which is tanh. With ``num_classes``
-    the class code (one-hot or embedding, see :class:`LabelCode`) is concatenated to ``z``.
+    the class code (one-hot or embedding, see ``LabelCode``) is concatenated to ``z``.
     """
 
     def __init__(
@@ -242,7 +242,7 @@ class ConvTrunk(nn.Module):
 
 
 class ConvDiscriminator(Discriminator):
-    """DCGAN's discriminator: :class:`ConvTrunk` and a linear score head (no sigmoid: scores
+    """DCGAN's discriminator: ``ConvTrunk`` and a linear score head (no sigmoid: scores
     are logits or critic values). ``spectral=True`` puts spectral norm on every layer."""
 
     def __init__(

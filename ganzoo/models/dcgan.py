@@ -2,7 +2,7 @@
 
 Transposed convolutions in G, strided convolutions in D, no pooling; BatchNorm in both except
 G's output and D's input layers; ReLU and a tanh output in G, LeakyReLU(0.2) in D; weights
-N(0, 0.02). Sizes follow the data set (see :func:`ganzoo.models.blocks.conv_plan`).
+N(0, 0.02). Sizes follow the data set (see ``ganzoo.models.blocks.conv_plan``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """``infogan``: Chen et al. 2016, information-maximising GAN.
 
 The latent is ``[noise (62) | one-hot categorical code (10) | continuous codes (2)]``:
-:meth:`InfoGANGenerator.sample_latent` draws noise ~ N(0, I), the category uniformly and the
+``InfoGANGenerator.sample_latent`` draws noise ~ N(0, I), the category uniformly and the
 continuous codes ~ U[-1, 1]. D shares its trunk with a Q head that predicts the codes,
 exposed as ``aux["codes"]`` ``(N, categorical + continuous)``: category logits first, then the
-continuous means. :meth:`InfoGANDiscriminator.auxiliary_loss` is the mutual-information lower
+continuous means. ``InfoGANDiscriminator.auxiliary_loss`` is the mutual-information lower
 bound's negative: cross-entropy on the category plus (weighted) squared error on the
 continuous codes (a fixed-variance Gaussian); None for real data, which has no codes.
 """

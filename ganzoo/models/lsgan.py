@@ -1,6 +1,6 @@
 """``lsgan``: Mao et al. 2017, least-squares GAN on DCGAN-style networks.
 
-The architecture is DCGAN's (see :mod:`ganzoo.models.dcgan`); what differs is the default
+The architecture is DCGAN's (see ``ganzoo.models.dcgan``); what differs is the default
 loss, ``least-squares`` (targets a=0, b=c=1), applied to D's raw linear scores.
 """
 

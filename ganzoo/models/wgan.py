@@ -2,7 +2,7 @@
 
 A DCGAN-style critic with a linear output (no sigmoid). BatchNorm is kept in the critic, as in
 the paper's DCGAN experiments (no gradient penalty needs per-sample independence here).
-:meth:`WGANCritic.constrain` clips every parameter to [-clip, clip] after each critic step.
+``WGANCritic.constrain`` clips every parameter to [-clip, clip] after each critic step.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ganzoo.specs import DatasetSpec
 
 
 class WGANCritic(ConvDiscriminator):
-    """DCGAN-style critic whose parameters are clipped by :meth:`constrain`."""
+    """DCGAN-style critic whose parameters are clipped by ``constrain``."""
 
     def __init__(self, *args: object, clip: float = 0.01, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

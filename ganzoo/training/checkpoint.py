@@ -39,7 +39,7 @@ def optimizer_to_files(opt: torch.optim.Optimizer) -> tuple[dict[str, Tensor], d
 def optimizer_from_files(
     opt: torch.optim.Optimizer, tensors: dict[str, Tensor], meta: dict[str, Any]
 ) -> None:
-    """Restore an optimizer from :func:`optimizer_to_files` output."""
+    """Restore an optimizer from ``optimizer_to_files`` output."""
     state: dict[int, dict[str, Any]] = {}
     for name, value in tensors.items():
         idx, key = name.split(".", 1)

@@ -1,6 +1,6 @@
 """PacGAN's networks: an ordinary generator and a discriminator that scores packs.
 
-Built from ganzoo's public building blocks (:mod:`ganzoo.models.blocks`), as any plugin can.
+Built from ganzoo's public building blocks (``ganzoo.models.blocks``), as any plugin can.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ganzoo_pacgan.config import PacGANConfig
 def pack(x: Tensor, m: int) -> Tensor:
     """Concatenate each run of ``m`` consecutive samples along dim 1 (channels or features).
 
-    ``(N, C, ...)`` becomes ``(N / m, m * C, ...)``; raises :class:`~ganzoo.errors.DataError`
+    ``(N, C, ...)`` becomes ``(N / m, m * C, ...)``; raises ``DataError``
     when ``N`` is not a multiple of ``m``.
     """
     n = x.shape[0]

@@ -1,10 +1,10 @@
 """The plugin module named by the ``ganzoo`` entry point: registers ``pacgan``,
 ``total-variation`` and ``reverse-kl``.
 
-It imports no torch; the model code in :mod:`ganzoo_pacgan.model` is imported only when
+It imports no torch; the model code in ``ganzoo_pacgan.model`` is imported only when
 ``ganzoo.build("pacgan")`` (or ``ganzoo train pacgan``) needs it, the loss in
 ``ganzoo_pacgan.losses`` only when a run trains with it, the metric in
-:mod:`ganzoo_pacgan.metric` only when ``ganzoo evaluate --metrics reverse-kl`` runs it.
+``ganzoo_pacgan.metric`` only when ``ganzoo evaluate --metrics reverse-kl`` runs it.
 """
 
 from __future__ import annotations
