@@ -20,17 +20,32 @@ if TYPE_CHECKING:
 
 
 def list_entries(kind: str | None = None, pattern: str | None = None) -> list[Spec]:
-    """Specs of every registered entry of ``kind`` whose name matches ``pattern`` (``*``, ``?``).
+    """Specs of every registered entry of ``kind`` whose name matches ``pattern``.
 
-    ``kind`` is one of ``architecture``, ``loss``, ``diagnostic``, ``dataset``, ``model`` (plurals
-    work too) or None for all; results are naturally sorted.
+    Args:
+        kind: One of ``architecture``, ``loss``, ``diagnostic``, ``dataset``, ``model``,
+            ``metric``, ``extractor`` (plurals work too), or None for all kinds.
+        pattern: A shell-style pattern (``*``, ``?``) the name must match; None for all.
+
+    Returns:
+        The specs, naturally sorted by name.
     """
     return list_specs(kind, pattern)
 
 
 def info(name: str) -> dict[str, Any]:
-    """Everything the registry knows of ``name``: its spec, the plugin that registered it and,
-    for an entry built from options, ``defaults`` read from its config model (torch-free)."""
+    """Everything the registry knows of ``name``, without importing torch.
+
+    Args:
+        name: A registered name of any kind.
+
+    Returns:
+        The spec's fields as JSON values, ``plugin`` (the plugin that registered it) and, for an
+        entry built from options, ``defaults`` read from its config model.
+
+    Raises:
+        UnknownNameError: ``name`` is not registered (the message suggests close names).
+    """
     entry = get_registry().get(name)
     data = {"plugin": entry.plugin, **entry.spec.model_dump(mode="json")}
     if isinstance(data.get("config"), str):  # a buildable entry names its config model
@@ -39,12 +54,17 @@ def info(name: str) -> dict[str, Any]:
 
 
 def build(name: str, /, **overrides: Any) -> Any:
-    """Build an architecture, loss, diagnostic or data set from its spec.
+    """Build an entry from its spec: an architecture, loss, diagnostic, data set, metric or extractor.
 
     Overrides are validated against the entry's config model; a bad one raises
-    :class:`~ganzoo.errors.ConfigError` naming the field. For an architecture, ``data=`` picks the
-    data set (its shape and classes size the networks) and the result is an untrained
-    :class:`~ganzoo.gan.GANModel`.
+    [`ConfigError`][ganzoo.errors.ConfigError] naming the field. For an architecture, ``data=``
+    picks the data set (its shape and classes size the networks) and the result is an untrained
+    [`GANModel`][ganzoo.gan.GANModel].
+
+    Raises:
+        ConfigError: An override is not a field of the entry's config model, or has a bad value.
+        WrongKindError: ``name`` is a pretrained model, which is loaded (`load`), not built.
+        UnknownNameError: ``name`` is not registered (the message suggests close names).
     """
     return build_entry(name, **overrides)
 

@@ -15,12 +15,20 @@ class GanzooError(Exception):
 
 
 class UnknownNameError(GanzooError, LookupError):
-    """A name that is not in the registry; the message suggests the closest registered names."""
+    """A name that is not in the registry; the message suggests the closest registered names.
+
+    Args:
+        name: The name asked for.
+        candidates: The registered names to suggest from.
+        kind: The kind asked for, named in the message (None: any kind).
+    """
 
     def __init__(self, name: str, candidates: Iterable[str], kind: str | None = None) -> None:
         names = sorted(set(candidates))
         self.name = name
+        """The name asked for."""
         self.suggestions = close_names(name, names)
+        """Up to three registered names close to it (see `close_names`)."""
         what = f"{kind} " if kind else ""
         msg = f"unknown {what}name {name!r}"
         if self.suggestions:
@@ -30,7 +38,8 @@ class UnknownNameError(GanzooError, LookupError):
         msg += " Run `ganzoo list` to see every registered name."
         super().__init__(msg)
 
-    def __str__(self) -> str:  # LookupError would add quotes around the message
+    def __str__(self) -> str:
+        """The message as is (``LookupError`` would put quotes around it)."""
         return str(self.args[0])
 
 

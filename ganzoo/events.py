@@ -1,18 +1,20 @@
 """Torch-free records that flow from training to callbacks, diagnostics and ``metrics.jsonl``.
 
 Every event is a frozen dataclass whose ``as_dict()`` is its row in ``metrics.jsonl`` and whose
-``from_dict()`` reads that row back (`event_from_dict` picks the class by the row's
-``event`` key):
+``from_dict()`` reads that row back ([`event_from_dict`][ganzoo.events.event_from_dict] picks
+the class by the row's ``event`` key):
 
-* `StepRecord`: the training statistics the loop hands to callbacks and diagnostics every
-  ``log_every`` steps (plain floats, read from the device in one transfer, so the loop does not
-  sync every step). Row ``{"event": "step", ...}``.
-* `Alarm`: what a diagnostic emits when it sees a failure mode. Row ``{"event": "alarm", ...}``.
-* `Notice`: what the run says about itself: it resumed, it stopped early, it failed.
-  Row ``{"event": "resume" | "stopped" | "error", "step": ..., "message": ...}``.
-* `CheckpointSaved` and `RunEnded`: rows ``checkpoint`` and ``end``.
+* [`StepRecord`][ganzoo.events.StepRecord]: the training statistics the loop hands to callbacks
+  and diagnostics every ``log_every`` steps (plain floats, read from the device in one transfer,
+  so the loop does not sync every step). Row ``{"event": "step", ...}``.
+* [`Alarm`][ganzoo.events.Alarm]: what a diagnostic emits when it sees a failure mode.
+  Row ``{"event": "alarm", ...}``.
+* [`Notice`][ganzoo.events.Notice]: what the run says about itself: it resumed, it stopped
+  early, it failed. Row ``{"event": "resume" | "stopped" | "error", "step": ..., "message": ...}``.
+* [`CheckpointSaved`][ganzoo.events.CheckpointSaved] and [`RunEnded`][ganzoo.events.RunEnded]:
+  rows ``checkpoint`` and ``end``.
 
-`format_alarm` is the one place an alarm becomes a line of text.
+[`format_alarm`][ganzoo.events.format_alarm] is the one place an alarm becomes a line of text.
 """
 
 from __future__ import annotations
@@ -22,40 +24,55 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 Severity = Literal["info", "warning", "critical"]
+"""How bad an alarm is; ``--on-alarm stop`` stops a run at a ``critical`` one."""
 NoticeKind = Literal["resume", "stopped", "error"]
+"""What a `Notice` reports: the run resumed, stopped early, or failed."""
 
 
 @dataclass(frozen=True)
 class StepRecord:
     """Training statistics at one step (averaged over the steps since the last record).
 
-    ``d_real``/``d_fake`` are mean raw scores of D on real and generated batches, ``p_real``/
-    ``p_fake`` the mean of their sigmoids (D's probability of "real", for logit-based losses);
-    ``d_accuracy`` is D's accuracy at threshold 0, ``r_t`` ADA's E[sign(D(x_real))];
-    ``grad_norm_g``/``grad_norm_d`` are total gradient norms, and ``grad_norms_g`` holds G's
-    per-layer norms when a diagnostic asked for them. ``loss_name`` names the loss, and
-    ``scores``/``saturating`` are what its spec declares (``LossSpec``): whether D's scores are
-    logits (then ``p_real``/``p_fake`` are D's probabilities) or critic values, and whether G's
-    objective saturates. Display and detectors read these two, never the loss's name.
+    NaN marks a statistic that was not measured.
     """
 
     step: int
+    """The training step (G updates so far)."""
     loss_d: float
+    """D's loss, its penalty and auxiliary losses included."""
     loss_g: float
+    """G's loss, auxiliary losses included."""
     d_real: float
+    """Mean raw score of D on real batches."""
     d_fake: float
+    """Mean raw score of D on generated batches."""
     p_real: float = float("nan")
+    """Mean sigmoid of D's scores on real batches: D's probability of "real" when `scores` is
+    ``logits``."""
     p_fake: float = float("nan")
+    """Mean sigmoid of D's scores on generated batches (as `p_real`)."""
     grad_norm_d: float = float("nan")
+    """D's total gradient norm."""
     grad_norm_g: float = float("nan")
+    """G's total gradient norm."""
     grad_norms_g: dict[str, float] = field(default_factory=dict)
+    """G's per-layer gradient norms, when a diagnostic asked for them."""
     penalty: float = 0.0
+    """The weighted penalty on D (0 for a loss without one)."""
     d_accuracy: float = float("nan")
+    """D's accuracy at threshold 0 on real and generated batches."""
     r_t: float = float("nan")
+    """ADA's overfitting heuristic E[sign(D(x_real))]."""
     loss_name: str = ""
+    """The loss's registry name."""
     images_per_second: float = float("nan")
+    """Training throughput since the last record."""
     scores: Literal["logits", "critic"] = "logits"  # as ganzoo.specs.ScoreKind
+    """What the loss's spec declares D's scores are (``LossSpec.scores``): ``logits`` (then
+    `p_real`/`p_fake` are D's probabilities) or ``critic`` values. Display and detectors read
+    it, never the loss's name."""
     saturating: bool = False
+    """Whether the loss's spec declares G's objective saturating (``LossSpec.saturating``)."""
 
     def as_dict(self) -> dict[str, object]:
         """The ``metrics.jsonl`` row: ``{"event": "step", "step": ..., "loss_d": ..., ...}``."""
@@ -77,19 +94,22 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class Alarm:
-    """A typed failure-mode event.
-
-    ``kind`` names the failure (``mode-collapse``, ``vanishing-gradient``, ...), ``evidence`` the
-    numbers that triggered it, ``suggestion`` one line on what to change.
-    """
+    """A typed failure-mode event."""
 
     kind: str
+    """The failure (``mode-collapse``, ``vanishing-gradient``, ...)."""
     step: int
+    """The step it was raised at."""
     severity: Severity
+    """``info``, ``warning`` or ``critical``."""
     message: str
+    """What was seen, in words."""
     suggestion: str
+    """One line on what to change."""
     source: str
+    """The diagnostic that raised it."""
     evidence: dict[str, float] = field(default_factory=dict)
+    """The numbers that triggered it."""
 
     def as_dict(self) -> dict[str, object]:
         """The ``metrics.jsonl`` row: ``{"event": "alarm", "kind": ..., ...}``."""
@@ -103,12 +123,14 @@ class Alarm:
 
 @dataclass(frozen=True)
 class Notice:
-    """Something the run says about itself: ``resume``, ``stopped`` (early, asked by a callback)
-    or ``error`` (it cannot go on), at ``step``, in words."""
+    """Something the run says about itself, in words."""
 
     kind: NoticeKind
+    """``resume``, ``stopped`` (early, asked by a callback) or ``error`` (it cannot go on)."""
     step: int
+    """The step it happened at."""
     message: str
+    """What happened."""
 
     def as_dict(self) -> dict[str, object]:
         """The ``metrics.jsonl`` row: ``{"event": KIND, "step": ..., "message": ...}``."""
@@ -122,10 +144,12 @@ class Notice:
 
 @dataclass(frozen=True)
 class CheckpointSaved:
-    """A checkpoint was written at ``step``; ``path`` is its folder name (``step-0001000``)."""
+    """A checkpoint was written."""
 
     step: int
+    """The step it holds."""
     path: str
+    """Its folder name (``step-0001000``)."""
 
     def as_dict(self) -> dict[str, object]:
         """The ``metrics.jsonl`` row: ``{"event": "checkpoint", "step": ..., "path": ...}``."""
@@ -139,10 +163,12 @@ class CheckpointSaved:
 
 @dataclass(frozen=True)
 class RunEnded:
-    """The run ended at ``step`` with ``status`` (finished, stopped, interrupted, failed)."""
+    """The run ended."""
 
     step: int
+    """The last step."""
     status: str
+    """``finished``, ``stopped``, ``interrupted`` or ``failed``."""
 
     def as_dict(self) -> dict[str, object]:
         """The ``metrics.jsonl`` row: ``{"event": "end", "step": ..., "status": ...}``."""
@@ -176,8 +202,8 @@ def event_from_dict(row: dict[str, Any]) -> Row | None:
         row: One parsed line of ``metrics.jsonl``.
 
     Returns:
-        A `StepRecord`, `Alarm`, `Notice`, `CheckpointSaved` or
-        `RunEnded`; None when the row's ``event`` is none of theirs (a newer writer).
+        A `StepRecord`, `Alarm`, `Notice`, `CheckpointSaved` or `RunEnded`; None when the row's
+            ``event`` is none of theirs (a newer writer).
     """
     cls = _ROW_CLASSES.get(str(row.get("event")))
     return cls.from_dict(row) if cls is not None else None

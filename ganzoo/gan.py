@@ -15,8 +15,13 @@ from ganzoo.specs import ArchitectureSpec, DatasetSpec, ModelSpec
 class GANModel(nn.Module):
     """A GAN ready to sample from (and, if it has a discriminator, to train further).
 
-    ``arch`` is the architecture's spec, ``config`` its validated config, ``data`` the data set
-    it is sized for, ``pretrained`` the model entry its weights came from (None if untrained).
+    Args:
+        generator: G.
+        discriminator: D, or None when only the generator was loaded.
+        arch: The architecture's spec.
+        config: Its validated config (None: the architecture takes no options).
+        data: The data set it is sized for.
+        pretrained: The model entry its weights came from (None if untrained).
     """
 
     def __init__(
@@ -30,14 +35,21 @@ class GANModel(nn.Module):
     ) -> None:
         super().__init__()
         self.generator = generator
+        """G: `sample` and `forward` call it."""
         self.discriminator = discriminator
+        """D, or None when only the generator was loaded."""
         self.arch = arch
+        """The architecture's spec."""
         self.config = config
+        """The architecture's validated config (None: it takes no options)."""
         self.data = data
+        """The spec of the data set it is sized for."""
         self.pretrained = pretrained
+        """The model entry its weights came from (None if untrained)."""
 
     @property
     def name(self) -> str:
+        """The pretrained model's name, else the architecture's."""
         return self.pretrained.name if self.pretrained else self.arch.name
 
     def config_dict(self) -> dict[str, Any]:
@@ -45,15 +57,21 @@ class GANModel(nn.Module):
         return self.config.model_dump(mode="json") if self.config is not None else {}
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """The generator's samples for latents ``z`` (and labels ``y`` if conditional)."""
         return self.generator(z, y)
 
     def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
-        """``n`` samples in [-1, 1], shape ``(n, *data.shape)``; see :meth:`Generator.sample`."""
+        """``n`` samples in [-1, 1], shape ``(n, *data.shape)``.
+
+        See [`Generator.sample`][ganzoo.interfaces.Generator.sample] for ``y`` and ``seed``.
+        """
         return self.generator.sample(n, y=y, seed=seed)
 
     @property
     def device(self) -> torch.device:
+        """The device of the generator's parameters."""
         return self.generator._device()
 
     def extra_repr(self) -> str:
+        """The name and data set, shown in the module's ``repr``."""
         return f"name={self.name!r}, data={self.data.name!r}"

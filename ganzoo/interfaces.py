@@ -24,13 +24,17 @@ _T = TypeVar("_T")
 class Generator(nn.Module):
     """Maps a latent ``z`` (and a class label ``y`` if conditional) to a sample in [-1, 1].
 
-    Subclasses set ``latent_dim``, ``num_classes`` (None if unconditional) and ``output_shape``
-    (one sample's shape, e.g. ``(1, 28, 28)``) in ``__init__`` and implement :meth:`forward`.
+    Subclasses set `latent_dim`, `num_classes` and `output_shape` in ``__init__`` and
+    implement [`forward`][ganzoo.interfaces.Generator.forward]; one with structured latent codes
+    (InfoGAN) also overrides [`sample_latent`][ganzoo.interfaces.Generator.sample_latent].
     """
 
     latent_dim: int
+    """Size of the latent vector ``z`` that `sample_latent` draws."""
     num_classes: int | None
+    """Number of classes a conditional generator takes in ``y``; None if unconditional."""
     output_shape: tuple[int, ...]
+    """One sample's shape, e.g. ``(1, 28, 28)`` or ``(2,)``."""
 
     def sample_latent(
         self,
@@ -38,19 +42,38 @@ class Generator(nn.Module):
         generator: torch.Generator | None = None,
         device: torch.device | str | None = None,
     ) -> Tensor:
-        """Draw ``n`` latents; N(0, I) unless a subclass adds structured codes (InfoGAN)."""
+        """Draw ``n`` latents; N(0, I) unless a subclass adds structured codes (InfoGAN).
+
+        Args:
+            n: How many latents.
+            generator: The random generator to draw from (None: torch's global one).
+            device: Where to create them (None: the device of the generator's parameters).
+
+        Returns:
+            ``(n, latent_dim)`` latents, the input of `forward`.
+        """
         device = device if device is not None else self._device()
         return torch.randn(n, self.latent_dim, generator=generator, device=device)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:  # pragma: no cover - abstract
-        """Samples of shape ``(N, *output_shape)`` in [-1, 1]."""
+        """Map latents to samples; every subclass implements this.
+
+        Args:
+            z: ``(N, latent_dim)`` latents from `sample_latent`.
+            y: ``(N,)`` class labels (long) for a conditional generator; None otherwise.
+
+        Returns:
+            Samples of shape ``(N, *output_shape)`` in [-1, 1].
+        """
         raise NotImplementedError
 
     @torch.no_grad()
     def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
-        """``n`` samples under no_grad; ``seed`` makes them reproducible; ``y`` picks classes.
+        """``n`` samples in [-1, 1] under no_grad and in eval mode, on the generator's device.
 
-        For a conditional generator without ``y``, classes cycle through 0..num_classes-1.
+        ``seed`` makes them reproducible (the latents are drawn on the CPU, the same on every
+        device). ``y`` picks the classes of a conditional generator: one class (an int, else
+        ``ConfigError``) or ``(n,)`` labels; without it, classes cycle through 0..num_classes-1.
         """
         device = self._device()
         gen = None
@@ -88,41 +111,52 @@ class Generator(nn.Module):
 
 @dataclass
 class DiscriminatorOutput:
-    """Everything one discriminator pass computes.
-
-    ``scores``: raw scores (logits or critic values), shape ``(N,)``.
-    ``features``: the penultimate activations, shape ``(N, F)`` (feature matching, diagnostics).
-    ``aux``: auxiliary heads by name: ``"class_logits"`` (ACGAN, ``(N, num_classes)``),
-    ``"codes"`` (InfoGAN's Q head), or anything a plugin adds.
-    """
+    """Everything one discriminator pass computes."""
 
     scores: Tensor
+    """Raw scores (logits or critic values), shape ``(N,)``."""
     features: Tensor | None = None
+    """The penultimate activations, shape ``(N, F)`` (feature matching, diagnostics)."""
     aux: dict[str, Tensor] = field(default_factory=dict)
+    """Auxiliary heads by name: ``"class_logits"`` (ACGAN, ``(N, num_classes)``), ``"codes"``
+    (InfoGAN's Q head), or anything a plugin adds."""
 
 
 class Discriminator(nn.Module):
     """Scores samples as real or generated.
 
-    Subclasses implement :meth:`forward_all`, which returns a :class:`DiscriminatorOutput` with
-    the scores, the penultimate features and any auxiliary heads. :meth:`forward` returns the
-    scores alone. Architectures with a weight constraint (WGAN's clipping) implement
-    :meth:`constrain`, which the training loop calls after every D optimizer step.
+    Subclasses implement [`forward_all`][ganzoo.interfaces.Discriminator.forward_all], which
+    returns a [`DiscriminatorOutput`][ganzoo.interfaces.DiscriminatorOutput] with the scores, the
+    penultimate features and any auxiliary heads. [`forward`][ganzoo.interfaces.Discriminator.forward]
+    returns the scores alone. Architectures with a weight constraint (WGAN's clipping) implement
+    [`constrain`][ganzoo.interfaces.Discriminator.constrain], which the training loop calls after
+    every D optimizer step; those with auxiliary heads (ACGAN, InfoGAN) implement
+    [`auxiliary_loss`][ganzoo.interfaces.Discriminator.auxiliary_loss].
     """
 
     num_classes: int | None = None
+    """Number of classes a conditional discriminator takes in ``y``; None if unconditional."""
 
     def forward_all(
         self, x: Tensor, y: Tensor | None = None
     ) -> DiscriminatorOutput:  # pragma: no cover
+        """Score a batch and return everything the pass computed; every subclass implements this.
+
+        Args:
+            x: ``(N, *shape)`` samples in [-1, 1], real or generated.
+            y: ``(N,)`` class labels (long) for a conditional discriminator; None otherwise.
+
+        Returns:
+            The scores ``(N,)``, the penultimate features ``(N, F)`` and any auxiliary heads.
+        """
         raise NotImplementedError
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        """Raw scores of shape ``(N,)``."""
+        """The raw scores ``(N,)`` of `forward_all` alone."""
         return self.forward_all(x, y).scores
 
     def constrain(self) -> None:
-        """Apply a weight constraint after an optimizer step (no-op unless overridden)."""
+        """Apply a weight constraint after every D optimizer step (no-op unless overridden)."""
 
     def auxiliary_loss(
         self,
@@ -138,6 +172,15 @@ class Discriminator(nn.Module):
         fakes were made from), and to G's loss for the fake batch. ACGAN returns the
         cross-entropy of ``out.aux["class_logits"]`` against ``y``; InfoGAN returns the
         reconstruction loss of the codes in ``z`` from ``out.aux["codes"]`` (None for real data).
+
+        Args:
+            out: This discriminator's output on the batch.
+            y: The batch's class labels (None for an unconditional model).
+            z: The latents the fakes were made from; None for the real batch.
+            real: Whether the batch is real data.
+
+        Returns:
+            A scalar loss, or None when the heads have nothing to add for this batch.
         """
         return None
 
@@ -145,21 +188,46 @@ class Discriminator(nn.Module):
 class GANLoss:
     """A GAN objective. It computes losses from D's raw scores and never owns optimizers.
 
-    ``generator_needs_real``: when True, the loop also passes D's scores on a real batch to
-    :meth:`generator_loss` (relativistic losses); otherwise ``real_scores`` is None.
-    ``uses_features``: when True, the training loop passes :class:`DiscriminatorOutput` objects
-    instead of score tensors to :meth:`generator_loss` (feature matching needs D's features).
-    ``penalty`` returns the *weighted* regulariser added to D's loss, or None.
+    Subclasses implement [`discriminator_loss`][ganzoo.interfaces.GANLoss.discriminator_loss]
+    and [`generator_loss`][ganzoo.interfaces.GANLoss.generator_loss]; a loss with a regulariser
+    on D (a gradient penalty) also implements [`penalty`][ganzoo.interfaces.GANLoss.penalty].
+    What D's scores are under the loss, and whether G's objective saturates, is declared by its
+    [`LossSpec`][ganzoo.specs.LossSpec], not here.
     """
 
     name: ClassVar[str] = "loss"
+    """The loss's name in its error messages (usually its registry name)."""
     uses_features: ClassVar[bool] = False
+    """When True, the training loop passes [`DiscriminatorOutput`][ganzoo.interfaces.DiscriminatorOutput]
+    objects instead of score tensors to `generator_loss` (feature matching needs D's features)."""
     generator_needs_real: ClassVar[bool] = False
+    """When True, the loop also passes D's scores on a real batch to `generator_loss`
+    (relativistic losses); otherwise ``real_scores`` is None."""
 
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        """D's loss, without the penalty (the loop adds `penalty` to it).
+
+        Args:
+            real_scores: D's raw scores ``(N,)`` on a real batch.
+            fake_scores: D's raw scores ``(N,)`` on a generated batch (G detached).
+
+        Returns:
+            The scalar loss D minimises.
+        """
         raise NotImplementedError
 
     def generator_loss(self, fake_scores: Tensor, real_scores: Tensor | None = None) -> Tensor:
+        """G's loss.
+
+        Args:
+            fake_scores: D's raw scores ``(N,)`` on a generated batch (D's whole
+                `DiscriminatorOutput` when `uses_features` is True).
+            real_scores: D's scores on a real batch when `generator_needs_real` is True, else
+                None.
+
+        Returns:
+            The scalar loss G minimises.
+        """
         raise NotImplementedError
 
     def penalty(
@@ -169,41 +237,85 @@ class GANLoss:
         fake: Tensor,
         y: Tensor | None = None,
     ) -> Tensor | None:
-        """Weighted penalty on D (weight included), or None when the loss has none."""
+        """Weighted penalty on D (weight included), or None when the loss has none.
+
+        Args:
+            discriminator: D, to take gradients through (a gradient penalty).
+            real: The real batch.
+            fake: The generated batch (detached from G).
+            y: The batch's class labels for a conditional D; None otherwise.
+
+        Returns:
+            The *weighted* regulariser the loop adds to D's loss, or None (the default), so that
+            no extra backward pass is made.
+        """
         return None
 
 
 class Diagnostic:
-    """Watches training and samples; returns :class:`~ganzoo.events.Alarm` events.
+    """Watches training and samples; returns [`Alarm`][ganzoo.events.Alarm] events.
 
-    ``on_step`` sees a :class:`~ganzoo.events.StepRecord` every ``log_every`` steps;
-    ``on_samples`` sees a batch of generated samples (and, when the data set has them, labels
-    from the evaluation classifier) every ``sample_every`` steps and after training.
-    ``wants_layer_grad_norms`` asks the loop to record G's per-layer gradient norms.
+    [`on_step`][ganzoo.interfaces.Diagnostic.on_step] sees a
+    [`StepRecord`][ganzoo.events.StepRecord] every ``log_every`` steps;
+    [`on_samples`][ganzoo.interfaces.Diagnostic.on_samples] sees a batch of generated samples
+    every ``sample_every`` steps and, in ``ganzoo diagnose``, those of a finished model. A
+    detector implements either or both; the defaults raise nothing.
     """
 
     name: ClassVar[str] = "diagnostic"
+    """The detector's name; the built-in detectors give it to their alarms as ``source``."""
     wants_layer_grad_norms: ClassVar[bool] = False
+    """Asks the loop to record G's per-layer gradient norms (``StepRecord.grad_norms_g``)."""
     wants_samples: ClassVar[bool] = False
+    """Asks the loop to call `on_samples`; without it only `on_step` is called."""
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Look at one record of the training statistics.
+
+        Args:
+            record: The statistics averaged over the steps since the last record.
+
+        Returns:
+            The alarms raised at this record (none by default).
+        """
         return []
 
     def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        """Look at a batch of generated samples (only when `wants_samples` is True).
+
+        Args:
+            step: The training step the samples were made at.
+            samples: ``(N, *shape)`` samples in [-1, 1].
+            context: ``"data"``: the run's data set (a ``TensorData``, from which a detector
+                draws real samples or labels), and during training also ``"loss"`` (the
+                loss's name), ``"device"`` and ``"generator"`` (the EMA generator if kept).
+
+        Returns:
+            The alarms raised on these samples (none by default).
+        """
         return []
 
 
 class FeatureExtractor:
     """Maps samples to features that metrics compare (a classifier, an embedding network).
 
-    Built by its ``ExtractorSpec``'s builder as ``builder(config, spec)``; it must check its
-    weights against ``spec.sha256`` when they load. Metrics never call it directly: they read
-    ``SampleSet.features`` (and ``SampleSet.output``), which run ``extract`` once per set.
+    Built by its [`ExtractorSpec`][ganzoo.specs.ExtractorSpec]'s builder as
+    ``builder(config, spec)``; it must check its weights against ``spec.sha256`` when they load.
+    Subclasses implement [`extract`][ganzoo.interfaces.FeatureExtractor.extract] and may
+    implement [`check`][ganzoo.interfaces.FeatureExtractor.check]. Metrics never call it
+    directly: they read [`SampleSet.features`][ganzoo.interfaces.SampleSet.features] (and
+    [`SampleSet.output`][ganzoo.interfaces.SampleSet.output]), which run `extract` once per set.
+
+    Args:
+        config: The entry's validated options (None: it takes none).
+        spec: The registry entry it was built from.
     """
 
     def __init__(self, config: BaseModel | None = None, spec: ExtractorSpec | None = None) -> None:
         self.config = config
+        """The entry's validated options (None: it takes none)."""
         self.spec = spec
+        """The registry entry it was built from (None for one built by hand)."""
 
     @property
     def key(self) -> str:
@@ -235,14 +347,15 @@ class FeatureExtractor:
 class SampleSet:
     """One set of samples, generated or real, as a metric sees it.
 
-    Attributes:
-        x: The samples, ``(N, *data.shape)``, float on the CPU.
-        data: The spec of the data set they belong to.
-        extractor: The extractor whose features ``features`` returns (None: raw values).
-
-    Whatever is derived from the samples (extractor outputs, anything ``memo`` computes) is
+    Whatever is derived from the samples (extractor outputs, anything `memo` computes) is
     computed once and shared by every metric that reads the set; evaluation caches the real
     reference sets per process, so their features are computed once for all evaluations.
+
+    Args:
+        x: The samples, ``(N, *data.shape)``, float on the CPU.
+        data: The spec of the data set they belong to.
+        extractor: The extractor whose features `features` returns (None: raw values).
+        cache: A cache to share with another view of the same samples (`using` passes it).
     """
 
     def __init__(
@@ -254,11 +367,15 @@ class SampleSet:
         cache: dict[str, object] | None = None,
     ) -> None:
         self.x = x
+        """The samples, ``(N, *data.shape)``, float on the CPU."""
         self.data = data
+        """The spec of the data set they belong to."""
         self.extractor = extractor
+        """The extractor whose features `features` returns (None: raw values)."""
         self._cache: dict[str, object] = {} if cache is None else cache
 
     def __len__(self) -> int:
+        """The number of samples ``N``."""
         return int(self.x.shape[0])
 
     def using(self, extractor: FeatureExtractor | None) -> SampleSet:
@@ -267,6 +384,8 @@ class SampleSet:
 
     def output(self, name: str) -> Tensor:
         """Output ``name`` (``"features"``, ``"probs"``, ``"labels"``) of the set's extractor.
+
+        Computed for every sample on first use and cached with the set.
 
         Raises:
             DataError: The set has no extractor, or the extractor does not compute ``name``.
@@ -301,16 +420,22 @@ class SampleSet:
 class Metric:
     """A metric of generated samples against a real reference set.
 
-    Built by its ``MetricSpec``'s builder as ``builder(config, spec)``. Subclasses implement
-    ``compute``; they read pinned parameters (k, bins, thresholds) from ``params``, so
-    the spec that ``ganzoo info`` shows is what ran. Evaluation calls ``compute`` twice:
-    on the generated samples and on real training samples (the real-vs-real floor), each time
-    against the same real reference set.
+    Built by its [`MetricSpec`][ganzoo.specs.MetricSpec]'s builder as ``builder(config, spec)``.
+    Subclasses implement [`compute`][ganzoo.interfaces.Metric.compute]; they read pinned
+    parameters (k, bins, thresholds) from `params`, so the spec that ``ganzoo info`` shows is
+    what ran. Evaluation calls `compute` twice: on the generated samples and on real training
+    samples (the real-vs-real floor), each time against the same real reference set.
+
+    Args:
+        config: The entry's validated options (None: it takes none).
+        spec: The registry entry it was built from.
     """
 
     def __init__(self, config: BaseModel | None = None, spec: MetricSpec | None = None) -> None:
         self.config = config
+        """The entry's validated options (None: it takes none)."""
         self.spec = spec
+        """The registry entry it was built from (None for one built by hand)."""
 
     @property
     def params(self) -> dict[str, float | int | str]:

@@ -2,7 +2,7 @@
 
 Specs are cheap to build and never import torch: builders are named by import strings
 (``"ganzoo.models.dcgan:build"``) and imported only when an object is built. A plugin returns
-these from its hooks (see :mod:`ganzoo.hookspecs`).
+these from its hooks (see [`ganzoo.hookspecs`][ganzoo.hookspecs]).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class _Entry(_Frozen):
     description: str = Field("", description="Longer text shown by `ganzoo info`.")
     paper: str | None = Field(None, description="Citation or URL of the method's paper.")
     tags: tuple[str, ...] = ()
+    """Free-form labels shown by ``ganzoo info``."""
 
 
 class _Buildable(_Entry):
@@ -111,6 +112,7 @@ class OptimizerSettings(_Frozen):
     """
 
     name: Literal["adam", "rmsprop", "sgd"] | None = None
+    """The optimizer of both networks."""
     lr_g: float | None = Field(None, gt=0, description="G's learning rate.")
     lr_d: float | None = Field(None, gt=0, description="D's learning rate.")
     betas: tuple[float, float] | None = Field(
@@ -143,13 +145,19 @@ DEFAULT_OPTIMIZER = OptimizerSettings(
 
 
 class ArchitectureSpec(_Buildable):
-    """A generator/discriminator pair. The builder has the signature
-    ``build(config, data: DatasetSpec) -> (Generator, Discriminator)``."""
+    """A generator/discriminator pair.
+
+    The builder has the signature ``build(config, data: DatasetSpec) -> (Generator,
+    Discriminator)`` (see [`register_architectures`][ganzoo.hookspecs.register_architectures]).
+    """
 
     kind: Literal["architecture"] = "architecture"
+    """The entry's kind (fixed)."""
     modalities: tuple[Literal["image", "points"], ...] = ("image",)
+    """The data it can be built for; building it for a data set of another modality fails."""
     conditional: bool = Field(False, description="Needs class labels (G and D take y).")
     default_loss: str = "non-saturating"
+    """The loss a run trains it with unless ``--loss`` names another."""
     compatible_losses: tuple[str, ...] = Field(
         (),
         description="If set, the only losses that make sense with this architecture "
@@ -161,6 +169,7 @@ class ArchitectureSpec(_Buildable):
         "the spec always holds complete settings.",
     )
     default_data: str = "mnist"
+    """The data set it is built and trained for unless ``data=`` / ``--data`` names another."""
 
     @field_validator("optimizer")
     @classmethod
@@ -182,6 +191,7 @@ class LossSpec(_Buildable):
     """
 
     kind: Literal["loss"] = "loss"
+    """The entry's kind (fixed)."""
     family: Name = Field(
         "classic",
         description="A grouping label for listings. Built-in: classic, wasserstein, "
@@ -202,21 +212,28 @@ class LossSpec(_Buildable):
 
 
 class DiagnosticSpec(_Buildable):
-    """A training-failure detector; the builder returns a :class:`ganzoo.interfaces.Diagnostic`."""
+    """A training-failure detector; the builder returns a [`Diagnostic`][ganzoo.interfaces.Diagnostic]."""
 
     kind: Literal["diagnostic"] = "diagnostic"
+    """The entry's kind (fixed)."""
     detects: str = Field(description="The failure mode it raises alarms for.")
     enabled_by_default: bool = True
+    """Whether ``ganzoo train`` attaches it without being asked."""
     signals: tuple[str, ...] = ()
+    """What it watches: ``StepRecord`` fields, or ``"samples"`` for a detector that looks at
+    generated samples (``ganzoo diagnose`` runs those on a finished model)."""
 
 
 class DatasetSpec(_Buildable):
-    """A data set; the builder returns a :class:`ganzoo.data.TensorData` (all of it, in memory)."""
+    """A data set; the builder returns a ``ganzoo.data.tensor_data.TensorData`` (all of it, in memory)."""
 
     kind: Literal["dataset"] = "dataset"
+    """The entry's kind (fixed)."""
     modality: Literal["image", "points"] = "image"
+    """Images ``(C, H, W)`` or points ``(D,)``; architectures and metrics declare which they fit."""
     shape: tuple[int, ...] = Field(description="Shape of one sample, e.g. (1, 28, 28) or (2,).")
     num_classes: int | None = Field(None, ge=2)
+    """Number of classes of its labels; None when it has none (conditional models need them)."""
     num_modes: int | None = Field(None, ge=1, description="Known modes, for coverage metrics.")
 
 
@@ -224,11 +241,17 @@ class WeightFile(_Frozen):
     """One weight file of a pretrained model, pinned by content."""
 
     role: Literal["generator", "discriminator", "ema_generator"]
+    """Which network's weights the file holds."""
     repo_id: str = Field(pattern=r"^[\w.-]+/[\w.-]+$")
+    """The Hugging Face Hub repo it is downloaded from (``owner/name``)."""
     revision: str = "main"
+    """The branch, tag or commit of that repo."""
     filename: str
+    """The file's path inside the repo."""
     sha256: str = Field(pattern=_SHA256)
+    """The file's sha256; a download or bundled copy that does not match is refused."""
     size: int = Field(gt=0)
+    """The file's size in bytes, checked with the hash."""
     bundled: str | None = Field(
         None, description="Path of a copy inside the providing package (a pre-seeded cache)."
     )
@@ -238,12 +261,19 @@ class ModelSpec(_Entry):
     """A pretrained model: an architecture, its config, the data it was trained on and the weights."""
 
     kind: Literal["model"] = "model"
+    """The entry's kind (fixed)."""
     architecture: Name
+    """The architecture entry the weights are for."""
     config: dict[str, Any] = Field(default_factory=dict)
+    """The architecture's options the model was trained with (its config model validates them)."""
     dataset: Name
+    """The data set it was trained on (which also sizes the networks)."""
     weights: tuple[WeightFile, ...] = Field(min_length=1)
+    """The pinned weight files, at least the generator's."""
     metrics: dict[str, float] = Field(default_factory=dict)
+    """Evaluation results of these weights, by metric key (``ganzoo list models`` shows them)."""
     key_metric: str | None = None
+    """The metric key listings show first (else ``fid`` where there is one)."""
     reproduce: str = Field(description="The command that reproduces the weights.")
     training: dict[str, Any] = Field(
         default_factory=dict, description="Steps, wall time, hardware of the recorded run."
@@ -270,6 +300,7 @@ class ExtractorSpec(_AppliesTo):
     """
 
     kind: Literal["extractor"] = "extractor"
+    """The entry's kind (fixed)."""
     sha256: str | None = Field(
         None, pattern=_SHA256, description="sha256 of its weights, checked when they load."
     )
@@ -292,6 +323,7 @@ class MetricSpec(_AppliesTo):
     """
 
     kind: Literal["metric"] = "metric"
+    """The entry's kind (fixed)."""
     outputs: tuple[str, ...] = Field(min_length=1, description="The keys of the values it returns.")
     extractor: Name | None = Field(
         None, description="The extractor entry whose features it uses (None: the raw values)."
