@@ -1,11 +1,13 @@
 """ganzoo: a pluggable model zoo for generative adversarial networks.
 
-The public API is lazy: ``import ganzoo`` imports neither torch nor any plugin. ::
+The public API is lazy: ``import ganzoo`` imports neither torch nor any plugin.
 
-    import ganzoo
-    ganzoo.list_entries("architecture", "*gan*")
-    model = ganzoo.load("dcgan-mnist")      # pretrained, ready to sample
-    grid = model.sample(64, seed=0)
+```python
+import ganzoo
+ganzoo.list_entries("architecture", "*gan*")
+model = ganzoo.load("dcgan-mnist")      # pretrained, ready to sample
+grid = model.sample(64, seed=0)
+```
 """
 
 from __future__ import annotations

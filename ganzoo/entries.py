@@ -24,10 +24,12 @@ class Entry:
 
     @property
     def name(self) -> str:
+        """The spec's name."""
         return self.spec.name
 
     @property
     def kind(self) -> str:
+        """The spec's kind."""
         return self.spec.kind
 
 
@@ -44,6 +46,7 @@ class PluginInfo:
     error: str | None = None
 
     def as_dict(self) -> dict[str, object]:
+        """The report as JSON values (``ganzoo plugins --json``)."""
         return {
             "name": self.name,
             "distribution": self.distribution,
@@ -88,9 +91,11 @@ class Registry:
             self._entries[spec.name] = Entry(spec=spec, plugin=plugin)
 
     def __contains__(self, name: object) -> bool:
+        """Whether ``name`` is registered (of any kind)."""
         return name in self._entries
 
     def __len__(self) -> int:
+        """The number of registered entries."""
         return len(self._entries)
 
     def names(self, kind: str | None = None, pattern: str | None = None) -> list[str]:

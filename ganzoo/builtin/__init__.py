@@ -1,9 +1,11 @@
 """The built-in zoo, registered exactly as a third-party plugin registers its entries.
 
-Entry point (in ganzoo's own pyproject.toml)::
+Entry point (in ganzoo's own pyproject.toml):
 
-    [project.entry-points.ganzoo]
-    builtin = "ganzoo.builtin"
+```toml
+[project.entry-points.ganzoo]
+builtin = "ganzoo.builtin"
+```
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ganzoo.specs import (
 
 @hookimpl
 def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None:
+    """Register the built-in architectures (``ganzoo/models/catalog.py``)."""
     from ganzoo.models.catalog import ENTRIES
 
     for spec in ENTRIES:
@@ -32,6 +35,7 @@ def register_architectures(register: Callable[[ArchitectureSpec], None]) -> None
 
 @hookimpl
 def register_losses(register: Callable[[LossSpec], None]) -> None:
+    """Register the built-in losses (``ganzoo/losses/catalog.py``)."""
     from ganzoo.losses.catalog import ENTRIES
 
     for spec in ENTRIES:
@@ -40,6 +44,7 @@ def register_losses(register: Callable[[LossSpec], None]) -> None:
 
 @hookimpl
 def register_diagnostics(register: Callable[[DiagnosticSpec], None]) -> None:
+    """Register the built-in diagnostics (``ganzoo/diagnostics/catalog.py``)."""
     from ganzoo.diagnostics.catalog import ENTRIES
 
     for spec in ENTRIES:
@@ -48,6 +53,7 @@ def register_diagnostics(register: Callable[[DiagnosticSpec], None]) -> None:
 
 @hookimpl
 def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
+    """Register the built-in data sets (``ganzoo/data/catalog.py``)."""
     from ganzoo.data.catalog import ENTRIES
 
     for spec in ENTRIES:
@@ -56,6 +62,7 @@ def register_datasets(register: Callable[[DatasetSpec], None]) -> None:
 
 @hookimpl
 def register_models(register: Callable[[ModelSpec], None]) -> None:
+    """Register the built-in pretrained models (``ganzoo/pretrained/catalog.py``)."""
     from ganzoo.pretrained.catalog import ENTRIES
 
     for spec in ENTRIES:
@@ -64,6 +71,7 @@ def register_models(register: Callable[[ModelSpec], None]) -> None:
 
 @hookimpl
 def register_metrics(register: Callable[[MetricSpec], None]) -> None:
+    """Register the built-in metrics (``ganzoo/metrics/catalog.py``)."""
     from ganzoo.metrics.catalog import METRICS
 
     for spec in METRICS:
@@ -72,6 +80,7 @@ def register_metrics(register: Callable[[MetricSpec], None]) -> None:
 
 @hookimpl
 def register_extractors(register: Callable[[ExtractorSpec], None]) -> None:
+    """Register the built-in feature extractors (``ganzoo/metrics/catalog.py``)."""
     from ganzoo.metrics.catalog import EXTRACTORS
 
     for spec in EXTRACTORS:

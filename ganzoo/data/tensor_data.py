@@ -24,10 +24,12 @@ class TensorData:
     modes: Tensor | None = None  # mode centres of the 2-D mixtures
 
     def __len__(self) -> int:
+        """The number of samples."""
         return self.x.shape[0]
 
     @property
     def device(self) -> torch.device:
+        """The device the samples are on."""
         return self.x.device
 
     def to(self, device: torch.device | str) -> TensorData:

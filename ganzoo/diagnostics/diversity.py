@@ -70,8 +70,11 @@ def diversity_stats(fake: Tensor, real: Tensor, k: int = 5) -> dict[str, float]:
 
 
 class SampleDiversity(Diagnostic):
-    """Label-free collapse detector: diversity ratio < 0.1 or > 50% duplicates is a full collapse
-    (critical); coverage < 0.8 or diversity ratio < 0.5 is a partial collapse (warning)."""
+    """Label-free collapse detector, from the diversity of the samples themselves.
+
+    Diversity ratio < 0.1 or > 50% duplicates is a full collapse
+    (critical); coverage < 0.8 or diversity ratio < 0.5 is a partial collapse (warning).
+    """
 
     name: ClassVar[str] = "sample-diversity"
     wants_samples: ClassVar[bool] = True
@@ -107,6 +110,7 @@ class SampleDiversity(Diagnostic):
         ]
 
     def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        """Compare the samples' diversity and coverage with real samples of the run's data."""
         n = min(samples.shape[0], self.config.max_samples)
         real = reference_batch(context, max(n, self.config.min_samples))
         if real is None:

@@ -12,8 +12,11 @@ from ganzoo.interfaces import Diagnostic
 
 
 class ExplodingGradient(Diagnostic):
-    """Alarms on a non-finite gradient norm (critical, at once) or on a norm of G or D above 100
-    and 10x its running median for ``patience`` records (warning; critical above 100x)."""
+    """Detects exploding gradients of G or D.
+
+    Alarms on a non-finite gradient norm (critical, at once) or on a norm of G or D above 100
+    and 10x its running median for ``patience`` records (warning; critical above 100x).
+    """
 
     name: ClassVar[str] = "exploding-gradient"
 
@@ -27,6 +30,7 @@ class ExplodingGradient(Diagnostic):
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Check G's and D's gradient norms against their running medians."""
         c = self.config
         norms = {"g": record.grad_norm_g, "d": record.grad_norm_d}
         severity = None

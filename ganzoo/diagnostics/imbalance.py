@@ -12,7 +12,9 @@ from ganzoo.interfaces import Diagnostic
 
 
 class DOverpowering(Diagnostic):
-    """Alarms when D's accuracy stays >= 0.9 with ADA's r_t >= 0.8 for ``patience`` records in a
+    """Detects a discriminator that overpowers the generator.
+
+    Alarms when D's accuracy stays >= 0.9 with ADA's r_t >= 0.8 for ``patience`` records in a
     row and, when the loss declares its scores logits, D is also confident: mean D(G(z)) <= 0.1.
 
     With logits, sigmoid(score) is D's probability, so "D wins" can demand what ganhacks names
@@ -29,6 +31,7 @@ class DOverpowering(Diagnostic):
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Check D's accuracy, r_t and (for logits) its confidence on fakes."""
         c = self.config
         acc, rt = record.d_accuracy, record.r_t
         hit = (

@@ -24,8 +24,10 @@ SUGGESTION = (
 def collapse_alarm(
     source: str, step: int, severity: str, detail: str, evidence: dict[str, float]
 ) -> Alarm:
-    """A ``mode-collapse`` alarm: full collapse when critical, else partial; ``detail`` says
-    what was seen."""
+    """A ``mode-collapse`` alarm.
+
+    Full collapse when critical, else partial; ``detail`` says what was seen.
+    """
     what = "full mode collapse" if severity == "critical" else "partial mode collapse"
     return make_alarm(
         "mode-collapse",
@@ -39,8 +41,11 @@ def collapse_alarm(
 
 
 def histogram_stats(counts: Tensor, share: float) -> tuple[int, float]:
-    """``(modes covered, KL(hist || uniform))`` of ``counts`` (a mode is covered with at least
-    ``share`` of its uniform expectation)."""
+    """Mode coverage and KL to uniform of a mode histogram.
+
+    Returns ``(modes covered, KL(hist || uniform))`` of ``counts``; a mode is covered with at
+    least ``share`` of its uniform expectation.
+    """
     n = float(counts.sum())
     m = counts.numel()
     covered = int((counts >= max(1.0, share * n / m)).sum())
@@ -51,8 +56,11 @@ def histogram_stats(counts: Tensor, share: float) -> tuple[int, float]:
 
 
 class ModeCollapse(Diagnostic):
-    """Counts the modes the generated samples hit: few modes in one batch is a full collapse
-    (critical); missing modes or KL(histogram || uniform) > 0.1 over a window is partial (warning)."""
+    """Detects mode collapse by counting the modes the generated samples hit.
+
+    Few modes in one batch is a full collapse (critical); missing modes or
+    KL(histogram || uniform) > 0.1 over a window is partial (warning).
+    """
 
     name: ClassVar[str] = "mode-collapse"
     wants_samples: ClassVar[bool] = True
@@ -109,6 +117,7 @@ class ModeCollapse(Diagnostic):
         ]
 
     def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        """Count the modes the samples hit (nothing when the data set has no modes to count)."""
         lab = labelling(context)
         if lab is None:
             return []

@@ -36,8 +36,11 @@ def detrend(values: list[float]) -> list[float]:
 
 
 def acf(x: list[float], lag: int) -> float:
-    """Autocorrelation of ``x`` (mean already removed) at ``lag``: the standard biased estimator
-    sum_t x_t x_{t+lag} / sum_t x_t^2, which stays within [-1, 1]."""
+    """Autocorrelation of ``x`` at ``lag``.
+
+    The standard biased estimator sum_t x_t x_{t+lag} / sum_t x_t^2 (``x`` has its mean removed
+    already), which stays within [-1, 1].
+    """
     den = sum(v * v for v in x)
     if den <= 0 or lag >= len(x):
         return 0.0
@@ -46,8 +49,11 @@ def acf(x: list[float], lag: int) -> float:
 
 @lru_cache(maxsize=64)
 def _bases(n: int, min_period: float, max_period: float) -> tuple[tuple, ...]:
-    """Per trial period (geometric grid, 4% apart): the period, cos and sin columns, and the
-    inverse of their 2x2 Gram matrix."""
+    """The sinusoid bases of every trial period.
+
+    Per trial period (geometric grid, 4% apart): the period, cos and sin columns, and the
+    inverse of their 2x2 Gram matrix.
+    """
     out = []
     p = min_period
     while p <= max_period + 1e-9:
@@ -64,8 +70,11 @@ def _bases(n: int, min_period: float, max_period: float) -> tuple[tuple, ...]:
 
 
 def best_sinusoid(x: list[float], min_period: float, max_period: float) -> tuple[float, float]:
-    """``(share of variance explained, period)`` of the least-squares sinusoid that best fits the
-    detrended series ``x`` among periods in [min_period, max_period] records."""
+    """The best-fitting sinusoid of a series.
+
+    Returns ``(share of variance explained, period)`` of the least-squares sinusoid that best
+    fits the detrended series ``x`` among periods in [min_period, max_period] records.
+    """
     total = sum(v * v for v in x)
     best = (0.0, 0.0)
     if total <= 0 or max_period < min_period:
@@ -82,8 +91,11 @@ def best_sinusoid(x: list[float], min_period: float, max_period: float) -> tuple
 
 
 class Oscillation(Diagnostic):
-    """Alarms when D's mean score on fakes or G's loss follows an undamped sinusoid (>= 80% of its
-    detrended variance, >= 2 cycles in view) over the last 16-48 records."""
+    """Detects oscillating training (D's scores or G's loss cycling without damping).
+
+    Alarms when D's mean score on fakes or G's loss follows an undamped sinusoid (>= 80% of its
+    detrended variance, >= 2 cycles in view) over the last 16-48 records.
+    """
 
     name: ClassVar[str] = "oscillation"
 
@@ -110,6 +122,7 @@ class Oscillation(Diagnostic):
         return (share, period, late) if share >= c.explained else None
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Add the record's signals to their windows; every ``every`` records, fit sinusoids."""
         c = self.config
         for s in SIGNALS:
             v = float(getattr(record, s))

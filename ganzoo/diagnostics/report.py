@@ -1,4 +1,6 @@
-"""What ``ganzoo diagnose`` does: replay a run's records through the detectors, plot them, and
+"""What ``ganzoo diagnose`` does.
+
+It replays a run's records through the detectors, plots them, and
 score a finished model's samples.
 
 The plot is drawn with Pillow (no matplotlib): three panels (losses, D outputs, gradient norms on a

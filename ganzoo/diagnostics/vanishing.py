@@ -12,10 +12,13 @@ from ganzoo.interfaces import Diagnostic
 
 
 class VanishingGradient(Diagnostic):
-    """Alarms when G's total (or a layer's) gradient norm falls below 1% of its running median,
+    """Detects vanishing gradients of G.
+
+    Alarms when G's total (or a layer's) gradient norm falls below 1% of its running median,
     or, under a loss that declares a saturating G objective on logits (minimax), when mean
     D(G(z)) stays below 0.01 (G's gradient scales with it): a warning after ``patience`` records,
-    critical with a collapsed norm or after 3x ``patience`` records of saturation."""
+    critical with a collapsed norm or after 3x ``patience`` records of saturation.
+    """
 
     name: ClassVar[str] = "vanishing-gradient"
     wants_layer_grad_norms: ClassVar[bool] = True
@@ -29,6 +32,7 @@ class VanishingGradient(Diagnostic):
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Check G's gradient norms (total and per layer) and, for a saturating loss, D(G(z))."""
         c = self.config
         gn = record.grad_norm_g
         ready = len(self.total) >= c.warmup

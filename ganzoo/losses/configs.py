@@ -17,8 +17,11 @@ class LossConfig(BaseModel):
 
 
 class LeastSquaresConfig(LossConfig):
-    """Targets of the least-squares objective: ``a`` for fakes and ``b`` for reals in D's loss,
-    ``c`` the value G wants D to output for fakes (the paper's 0-1 coding)."""
+    """Targets of the least-squares objective.
+
+    ``a`` for fakes and ``b`` for reals in D's loss,
+    ``c`` the value G wants D to output for fakes (the paper's 0-1 coding).
+    """
 
     a: float = Field(0.0, description="D's target for fakes.")
     b: float = Field(1.0, description="D's target for reals.")

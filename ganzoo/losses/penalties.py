@@ -96,8 +96,10 @@ def r1_penalty(
     real: Tensor,
     y: Tensor | None = None,
 ) -> Tensor:
-    """R1's squared gradient norm on real data (Mescheder et al. 2018), unweighted:
-    ``E[||grad_x D(x)||_2^2]``. The R1 regulariser is ``gamma / 2`` times this."""
+    """R1's squared gradient norm on real data, unweighted.
+
+    ``E[||grad_x D(x)||_2^2]`` (Mescheder et al. 2018). The R1 regulariser is ``gamma / 2`` times this.
+    """
     grad = input_gradients(discriminator, real, y)
     return grad.flatten(1).pow(2).sum(1).mean()
 
@@ -107,9 +109,12 @@ def dragan_perturb(
     scale: float = 0.5,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """Points near the data for DRAGAN (Kodali et al. 2017), as the widely used reference code
+    """Points near the data for DRAGAN, detached.
+
+    As the widely used reference code of DRAGAN (Kodali et al. 2017)
     makes them: ``x_p = x + scale * std(x) * U[0, 1)`` noise (std over the whole batch), then
-    ``x + alpha * (x_p - x)`` with ``alpha ~ U[0, 1]`` once per sample. The result is detached."""
+    ``x + alpha * (x_p - x)`` with ``alpha ~ U[0, 1]`` once per sample. The result is detached.
+    """
     real = real.detach()
     device = generator.device if generator is not None else real.device
     noise = torch.rand(real.shape, generator=generator, device=device, dtype=real.dtype)
@@ -126,8 +131,11 @@ def dragan_penalty(
     scale: float = 0.5,
     generator: torch.Generator | None = None,
 ) -> Tensor:
-    """DRAGAN's penalty, unweighted: ``E[(||grad D(x_tilde)||_2 - 1)^2]`` at perturbed real data
-    ``x_tilde`` from ``dragan_perturb``."""
+    """DRAGAN's penalty, unweighted.
+
+    ``E[(||grad D(x_tilde)||_2 - 1)^2]`` at perturbed real data
+    ``x_tilde`` from ``dragan_perturb``.
+    """
     grad = input_gradients(discriminator, dragan_perturb(real, scale, generator), y)
     return (grad_norms(grad) - 1.0).pow(2).mean()
 

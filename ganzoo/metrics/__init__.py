@@ -1,4 +1,6 @@
-"""Evaluation: the built-in metrics (classifier-FID, MNIST score, mode coverage, precision/recall,
+"""Evaluation: the built-in metrics and ``evaluate``.
+
+The built-in metrics (classifier-FID, MNIST score, mode coverage, precision/recall,
 density/coverage, NDB, the 2-D mixture metrics), each a small pure function on tensors plus a
 registered ``Metric`` entry, and ``evaluate``. See ``docs/evaluation.md``.
 

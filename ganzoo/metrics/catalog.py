@@ -1,4 +1,6 @@
-"""Specs of the built-in metrics and feature extractors. Imported by the built-in plugin (which
+"""Specs of the built-in metrics and feature extractors (torch-free).
+
+Imported by the built-in plugin (which
 registers them exactly as a third party would); must not import torch.
 
 The pinned protocol of every built-in metric lives here, in ``params``: the metric classes read

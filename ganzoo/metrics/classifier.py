@@ -66,6 +66,7 @@ class MNISTClassifier(nn.Module):
         return self.head(self.dropout(self.features(x)))
 
     def forward(self, x: Tensor) -> Tensor:
+        """Class logits ``(N, 10)``, as `logits`."""
         return self.logits(x)
 
 

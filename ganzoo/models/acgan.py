@@ -32,6 +32,7 @@ class ACGANDiscriminator(ConvDiscriminator):
         self.classifier = dcgan_init_(nn.Linear(self.trunk.out_features, num_classes))
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """Scores and features of the DCGAN trunk, plus ``aux["class_logits"]``."""
         out = super().forward_all(x)
         assert out.features is not None
         out.aux["class_logits"] = self.classifier(out.features)

@@ -57,8 +57,11 @@ def conv_plan(shape: Sequence[int], who: str = "this architecture") -> ConvPlan:
 
 
 def dcgan_init_(module: nn.Module) -> nn.Module:
-    """DCGAN's initialisation, in place: conv/linear weights N(0, 0.02), biases 0,
-    BatchNorm weights N(1, 0.02) and biases 0. Returns ``module``."""
+    """DCGAN's initialisation, in place.
+
+    Conv/linear weights N(0, 0.02), biases 0,
+    BatchNorm weights N(1, 0.02) and biases 0. Returns ``module``.
+    """
     for m in module.modules():
         if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear | nn.Embedding):
             nn.init.normal_(m.weight, 0.0, 0.02)
@@ -97,6 +100,7 @@ class LabelCode(nn.Module):
         self.dim = embed_dim or num_classes
 
     def forward(self, y: Tensor) -> Tensor:
+        """The code of labels ``y``: ``(N, dim)``."""
         if self.embed is not None:
             return self.embed(y)
         return one_hot(y, self.num_classes).float()
@@ -111,6 +115,7 @@ class Maxout(nn.Module):
         self.linear = nn.Linear(in_features, units * pieces)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The maximum over the pieces of each unit."""
         return self.linear(x).view(-1, self.units, self.pieces).amax(dim=-1)
 
 
@@ -139,12 +144,16 @@ class _GradInInputLayout(torch.autograd.Function):
 
 
 class GradInInputLayout(nn.Module):
-    """Put before ``nn.Flatten`` on channels_last activations: flatten's backward returns a
+    """Makes the gradient entering a flatten match channels_last activations (CPU speed).
+
+    Put before ``nn.Flatten`` on channels_last activations: flatten's backward returns a
     plain contiguous gradient, and an elementwise backward (LeakyReLU's) on a channels_last
     activation with a contiguous gradient runs about 30x slower on CPU than with matching
-    layouts. Values are unchanged."""
+    layouts. Values are unchanged.
+    """
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x`` unchanged; only its gradient's layout changes."""
         return _GradInInputLayout.apply(x)
 
 
@@ -198,6 +207,7 @@ class ConvGenerator(Generator):
         dcgan_init_(self)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Images in [-1, 1] from ``z`` (and the class code of ``y`` when conditional)."""
         if self.label is not None:
             code = self.label(require_labels(y, type(self).__name__))
             z = torch.cat([z, code], dim=1)
@@ -213,8 +223,11 @@ class ConvGenerator(Generator):
 
 
 class ConvTrunk(nn.Module):
-    """DCGAN's discriminator body: stride-2 convolutions with LeakyReLU(0.2), no norm on the
-    input layer; returns the flattened penultimate features ``(N, out_features)``."""
+    """DCGAN's discriminator body.
+
+    Stride-2 convolutions with LeakyReLU(0.2), no norm on the
+    input layer; returns the flattened penultimate features ``(N, out_features)``.
+    """
 
     def __init__(
         self, input_shape: Sequence[int], width: int = 64, norm: str = "batch", who: str = "D"
@@ -238,12 +251,16 @@ class ConvTrunk(nn.Module):
         self.out_features = c * plan.start[0] * plan.start[1]
 
     def forward(self, x: Tensor) -> Tensor:
+        """The flattened penultimate features ``(N, out_features)``."""
         return self.net(x)
 
 
 class ConvDiscriminator(Discriminator):
-    """DCGAN's discriminator: ``ConvTrunk`` and a linear score head (no sigmoid: scores
-    are logits or critic values). ``spectral=True`` puts spectral norm on every layer."""
+    """DCGAN's discriminator.
+
+    ``ConvTrunk`` and a linear score head (no sigmoid: scores
+    are logits or critic values). ``spectral=True`` puts spectral norm on every layer.
+    """
 
     def __init__(
         self,
@@ -260,14 +277,18 @@ class ConvDiscriminator(Discriminator):
             spectral_norm_all_(self)
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """Scores and the trunk's features; ``y`` is not used."""
         features = self.trunk(x)
         return DiscriminatorOutput(scores=self.head(features).squeeze(1), features=features)
 
 
 class MLPGenerator(Generator):
-    """Fully connected generator: ReLU hidden layers (optionally BatchNorm), then a linear
+    """Fully connected generator.
+
+    ReLU hidden layers (optionally BatchNorm), then a linear
     layer reshaped to ``output_shape``; tanh output when ``bounded`` (images), linear otherwise
-    (points)."""
+    (points).
+    """
 
     def __init__(
         self,
@@ -295,12 +316,16 @@ class MLPGenerator(Generator):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Samples of ``output_shape`` from ``z``; ``y`` is not used."""
         return self.net(z)
 
 
 class MLPDiscriminator(Discriminator):
-    """Fully connected discriminator on flattened samples: maxout (``maxout`` pieces) or
-    LeakyReLU(0.2) hidden layers with dropout; the last hidden layer gives the features."""
+    """Fully connected discriminator on flattened samples.
+
+    Maxout (``maxout`` pieces) or
+    LeakyReLU(0.2) hidden layers with dropout; the last hidden layer gives the features.
+    """
 
     def __init__(
         self,
@@ -324,6 +349,7 @@ class MLPDiscriminator(Discriminator):
         self.head = nn.Linear(d, 1)
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """Scores and the last hidden layer's features; ``y`` is not used."""
         features = self.body(x)
         return DiscriminatorOutput(scores=self.head(features).squeeze(1), features=features)
 

@@ -39,6 +39,7 @@ class CGANGenerator(Generator):
         )
 
     def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        """Samples from ``z`` and the one-hot labels ``y`` (required)."""
         code = one_hot(require_labels(y, "cgan's generator"), self.num_classes).float()
         return self.joint(torch.cat([self.z_branch(z), self.y_branch(code)], dim=1))
 
@@ -59,6 +60,7 @@ class CGANDiscriminator(Discriminator):
         self.head = nn.Linear(hj, 1)
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """Scores and joint features of ``x`` and the one-hot labels ``y`` (required)."""
         code = one_hot(require_labels(y, "cgan's discriminator"), self.num_classes).float()
         features = self.joint(torch.cat([self.x_branch(x), self.y_branch(code)], dim=1))
         return DiscriminatorOutput(scores=self.head(features).squeeze(1), features=features)

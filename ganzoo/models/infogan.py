@@ -66,6 +66,7 @@ class InfoGANDiscriminator(ConvDiscriminator):
         )
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """Scores and features of the DCGAN trunk, plus the Q head's ``aux["codes"]``."""
         out = super().forward_all(x)
         assert out.features is not None
         out.aux["codes"] = self.q_head(out.features)

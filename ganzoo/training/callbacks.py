@@ -24,27 +24,27 @@ if TYPE_CHECKING:
 
 
 def d_outputs(record: StepRecord) -> str:
-    """``D(x) .. D(G(z)) ..`` as the loss declares its scores (``record.scores``): D's
-    probabilities (the scores' sigmoids) for logits, the raw values for a critic."""
+    """D's outputs for a progress line, as the loss declares its scores.
+
+    ``D(x) .. D(G(z)) ..`` as ``record.scores`` says: D's
+    probabilities (the scores' sigmoids) for logits, the raw values for a critic.
+    """
     if record.scores == "critic":
         return f"D(x) {record.d_real:+.3f} D(G(z)) {record.d_fake:+.3f}"
     return f"D(x) {record.p_real:.3f} D(G(z)) {record.p_fake:.3f}"
 
 
 class RunView(Protocol):
-    """What a callback may read of a run, and ask of it.
-
-    Attributes:
-        config: The run's config.
-        run_dir: The run directory.
-        step: Generator updates done so far.
-        total_steps: Generator updates the run is to do.
-    """
+    """What a callback may read of a run, and ask of it."""
 
     config: TrainConfig
+    """The run's config."""
     run_dir: Path
+    """The run directory."""
     step: int
+    """Generator updates done so far."""
     total_steps: int
+    """Generator updates the run is to do."""
 
     def emit(self, event: Event) -> None:
         """Send an alarm or a notice to every callback."""
@@ -56,19 +56,25 @@ class RunView(Protocol):
 
 
 class Callback:
-    """Base class: every hook is a no-op."""
+    """Base class: every hook is a no-op; a callback overrides what it needs."""
 
-    def on_start(self, trainer: RunView) -> None: ...
+    def on_start(self, trainer: RunView) -> None:
+        """Called once when the run starts (or resumes), before the first step."""
 
-    def on_step(self, trainer: RunView, record: StepRecord) -> None: ...
+    def on_step(self, trainer: RunView, record: StepRecord) -> None:
+        """Called every ``log_every`` steps with the statistics since the last record."""
 
-    def on_samples(self, trainer: RunView, step: int, samples: Tensor) -> None: ...
+    def on_samples(self, trainer: RunView, step: int, samples: Tensor) -> None:
+        """Called with the fixed-latent sample grid's samples every ``sample_every`` steps."""
 
-    def on_event(self, trainer: RunView, event: Event) -> None: ...
+    def on_event(self, trainer: RunView, event: Event) -> None:
+        """Called for every `Alarm` or `Notice` the run emits."""
 
-    def on_checkpoint(self, trainer: RunView, path: Path) -> None: ...
+    def on_checkpoint(self, trainer: RunView, path: Path) -> None:
+        """Called after a checkpoint was written to the folder ``path``."""
 
-    def on_end(self, trainer: RunView, status: str) -> None: ...
+    def on_end(self, trainer: RunView, status: str) -> None:
+        """Called once when the run ends: ``finished``, ``stopped``, ``interrupted`` or ``failed``."""
 
 
 class MetricsLogger(Callback):
@@ -84,15 +90,19 @@ class MetricsLogger(Callback):
         self._fh.write(json.dumps(row, default=float) + "\n")
 
     def on_step(self, trainer: RunView, record: StepRecord) -> None:
+        """Write the record's row."""
         self._write(record.as_dict())
 
     def on_event(self, trainer: RunView, event: Event) -> None:
+        """Write the event's row."""
         self._write(event.as_dict())
 
     def on_checkpoint(self, trainer: RunView, path: Path) -> None:
+        """Write a ``checkpoint`` row."""
         self._write(CheckpointSaved(trainer.step, path.name).as_dict())
 
     def on_end(self, trainer: RunView, status: str) -> None:
+        """Write the ``end`` row and close the file."""
         self._write(RunEnded(trainer.step, status).as_dict())
         if self._fh is not None:
             self._fh.close()
@@ -110,6 +120,7 @@ class ProgressDisplay(Callback):
         self.task: Any = None
 
     def on_start(self, trainer: RunView) -> None:
+        """Start the bar at the run's current step."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -133,6 +144,7 @@ class ProgressDisplay(Callback):
         )
 
     def on_step(self, trainer: RunView, record: StepRecord) -> None:
+        """Advance the bar and show the record's losses, D outputs and throughput."""
         stats = (
             f"D {record.loss_d:.3f} G {record.loss_g:.3f} {d_outputs(record)} "
             f"{record.images_per_second:,.0f} img/s"
@@ -140,6 +152,7 @@ class ProgressDisplay(Callback):
         self.progress.update(self.task, completed=record.step, stats=stats)
 
     def on_event(self, trainer: RunView, event: Event) -> None:
+        """Print an alarm (coloured by severity) or a notice above the bar."""
         from rich.text import Text
 
         if isinstance(event, Alarm):
@@ -159,6 +172,7 @@ class PlainLog(Callback):
         self._n = 0
 
     def on_step(self, trainer: RunView, record: StepRecord) -> None:
+        """Print every ``every``-th record, and the last."""
         self._n += 1
         if self._n % self.every == 0 or record.step == trainer.total_steps:
             sys.stderr.write(
@@ -167,5 +181,6 @@ class PlainLog(Callback):
             )
 
     def on_event(self, trainer: RunView, event: Event) -> None:
+        """Print an alarm's line."""
         if isinstance(event, Alarm):
             sys.stderr.write(format_alarm(event) + "\n")

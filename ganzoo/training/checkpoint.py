@@ -66,6 +66,7 @@ def rng_state() -> dict[str, Tensor]:
 
 
 def set_rng_state(states: dict[str, Tensor]) -> None:
+    """Restore the global RNG states saved by `rng_state` (CUDA ones on the devices there are)."""
     torch.set_rng_state(states["cpu"])
     cuda = [states[k] for k in sorted(states) if k.startswith("cuda")]
     if cuda and torch.cuda.is_available():

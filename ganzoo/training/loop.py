@@ -102,7 +102,9 @@ class Trainer:
         resume: bool = False,
         strategy: Strategy | None = None,
     ) -> Trainer:
-        """A trainer for ``config``; with ``resume``, continue from the run directory's latest
+        """A trainer for ``config``, new or resumed.
+
+        With ``resume``, it continues from the run directory's latest
         checkpoint.
 
         A new run refuses a run directory that already holds a run, so nothing is overwritten.
@@ -377,8 +379,11 @@ class Trainer:
 def fixed_latents(
     G: Generator, data: Any, config: TrainConfig, device: torch.device
 ) -> tuple[Tensor, Tensor | None]:
-    """The latents (and labels) of every sample grid: drawn from their own seeded generator,
-    ``num_samples`` of them (at least 1000 for point data, whose grids are scatter plots)."""
+    """The latents (and labels) of every sample grid.
+
+    Drawn from their own seeded generator,
+    ``num_samples`` of them (at least 1000 for point data, whose grids are scatter plots).
+    """
     n = config.num_samples if data.spec.modality == "image" else max(config.num_samples, 1000)
     z = G.sample_latent(n, generator=torch.Generator().manual_seed(1234), device="cpu")
     y = torch.arange(n, device=device) % G.num_classes if G.num_classes else None

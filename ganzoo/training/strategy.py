@@ -65,13 +65,19 @@ class Strategy(Protocol):
     def resume_position(
         self, state: dict[str, Any], batches: Batches, run_dir: Path
     ) -> tuple[int, str]:
-        """The data position to go on from, in this run's global batches, and what to add to
-        the resume notice (``""``: nothing)."""
+        """Where a resumed run goes on in the data.
+
+        Returns:
+            The data position to go on from, in this run's global batches, and what to add to
+            the resume notice (``""``: nothing).
+        """
         ...
 
     def close(self, release: Callable[[], None]) -> None:
-        """Release what the strategy holds; ``release`` drops the trainer's references to its
-        wrappers first."""
+        """Release what the strategy holds.
+
+        ``release`` drops the trainer's references to its wrappers first.
+        """
         ...
 
 
@@ -115,8 +121,11 @@ class SingleProcess:
     def resume_position(
         self, state: dict[str, Any], batches: Batches, run_dir: Path
     ) -> tuple[int, str]:
-        """The checkpoint's position; one written by several processes (it names its global
-        batch) is mapped onto this run's batch."""
+        """The checkpoint's data position, in this run's batches.
+
+        A checkpoint written by several processes (it names its global batch) is mapped onto
+        this run's batch.
+        """
         consumed = int(state["batches_consumed"])
         if "global_batch" in state:
             consumed, _ = map_position(
@@ -129,7 +138,9 @@ class SingleProcess:
 
 
 def choose_strategy(config: TrainConfig) -> Strategy:
-    """`SingleProcess`, or under a torchrun launch of several processes (``WORLD_SIZE`` > 1)
+    """The strategy a run uses, from the launch environment.
+
+    `SingleProcess`, or under a torchrun launch of several processes (``WORLD_SIZE`` > 1)
     `ganzoo.training.distributed.DistributedStrategy` (set up from torchrun's variables).
 
     Args:

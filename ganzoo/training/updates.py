@@ -46,8 +46,10 @@ STATS = (
 
 @dataclass
 class Forwards:
-    """The four forward passes the updates call (a multi-process run routes the two with grads
-    through DDP; ``torch.compile`` wraps them when asked).
+    """The four forward passes the updates call.
+
+    A multi-process run routes the two with grads through DDP; ``torch.compile`` wraps them
+    when asked.
 
     Attributes:
         g: G under no_grad (the fakes of the earlier D steps).

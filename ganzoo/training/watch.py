@@ -56,6 +56,7 @@ class DiagnosticsCallback(Callback):
         self.alarms: list[Alarm] = []
 
     def on_start(self, trainer: WatchedRun) -> None:  # type: ignore[override]
+        """Ask the run for G's per-layer gradient norms if a diagnostic wants them."""
         if any(d.wants_layer_grad_norms for d in self.diagnostics):
             trainer.want_layer_norms = True
 
@@ -67,10 +68,12 @@ class DiagnosticsCallback(Callback):
                 trainer.request_stop(f"{alarm.kind} alarm from {alarm.source}: {alarm.message}")
 
     def on_step(self, trainer: WatchedRun, record: StepRecord) -> None:  # type: ignore[override]
+        """Feed the record to every diagnostic and route their alarms."""
         for d in self.diagnostics:
             self._route(trainer, d.on_step(record))
 
     def on_samples(self, trainer: WatchedRun, step: int, samples: Tensor) -> None:  # type: ignore[override]
+        """Feed the samples to the diagnostics that want them, with the run as context."""
         wanted = [d for d in self.diagnostics if d.wants_samples]
         if not wanted:
             return

@@ -1,4 +1,6 @@
-"""The total-variation GAN objective (f-GAN, Nowozin et al. 2016), the distance PacGAN's analysis
+"""The total-variation GAN objective (f-GAN, Nowozin et al. 2016).
+
+Total variation is the distance PacGAN's analysis
 is stated in (Lin et al. 2018 bound the total variation between packed distributions).
 
 D outputs an unbounded value V(x); ``tanh(V) / 2`` is the witness function of the variational

@@ -36,8 +36,11 @@ def pack(x: Tensor, m: int) -> Tensor:
 
 
 class PackedDiscriminator(Discriminator):
-    """Packs its input by ``m`` and scores the packs with ``inner``: N samples give N/m scores
-    (and N/m feature rows). Losses average over scores, so they need no change."""
+    """A discriminator that scores packs of ``m`` samples (PacGAN).
+
+    It packs its input by ``m`` and scores the packs with ``inner``: N samples give N/m scores
+    (and N/m feature rows). Losses average over scores, so they need no change.
+    """
 
     def __init__(self, inner: Discriminator, m: int) -> None:
         super().__init__()
@@ -45,6 +48,7 @@ class PackedDiscriminator(Discriminator):
         self.pack = m
 
     def forward_all(self, x: Tensor, y: Tensor | None = None) -> DiscriminatorOutput:
+        """One score (and feature row) per pack of ``m`` samples; ``y`` is not used."""
         return self.inner.forward_all(pack(x, self.pack))
 
 

@@ -1,4 +1,6 @@
-"""The plugin module named by the ``ganzoo`` entry point: registers ``pacgan``,
+"""The plugin module named by the ``ganzoo`` entry point.
+
+It registers ``pacgan``,
 ``total-variation`` and ``reverse-kl``.
 
 It imports no torch; the model code in ``ganzoo_pacgan.model`` is imported only when
