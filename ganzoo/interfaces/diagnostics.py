@@ -1,0 +1,53 @@
+"""The contract of a training-failure detector: records and samples in, typed alarms out."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from torch import Tensor
+
+from ganzoo.events import Alarm, StepRecord
+
+
+class Diagnostic:
+    """Watches training and samples; returns [`Alarm`][ganzoo.events.Alarm] events.
+
+    [`on_step`][ganzoo.interfaces.Diagnostic.on_step] sees a
+    [`StepRecord`][ganzoo.events.StepRecord] every ``log_every`` steps;
+    [`on_samples`][ganzoo.interfaces.Diagnostic.on_samples] sees a batch of generated samples
+    every ``sample_every`` steps and, in ``ganzoo diagnose``, those of a finished model. A
+    detector implements either or both; the defaults raise nothing.
+    """
+
+    name: ClassVar[str] = "diagnostic"
+    """The detector's name; the built-in detectors give it to their alarms as ``source``."""
+    wants_layer_grad_norms: ClassVar[bool] = False
+    """Asks the loop to record G's per-layer gradient norms (``StepRecord.grad_norms_g``)."""
+    wants_samples: ClassVar[bool] = False
+    """Asks the loop to call `on_samples`; without it only `on_step` is called."""
+
+    def on_step(self, record: StepRecord) -> list[Alarm]:
+        """Look at one record of the training statistics.
+
+        Args:
+            record: The statistics averaged over the steps since the last record.
+
+        Returns:
+            The alarms raised at this record (none by default).
+        """
+        return []
+
+    def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
+        """Look at a batch of generated samples (only when `wants_samples` is True).
+
+        Args:
+            step: The training step the samples were made at.
+            samples: ``(N, *shape)`` samples in [-1, 1].
+            context: ``"data"``: the run's data set (a ``TensorData``, from which a detector
+                draws real samples or labels), and during training also ``"loss"`` (the
+                loss's name), ``"device"`` and ``"generator"`` (the EMA generator if kept).
+
+        Returns:
+            The alarms raised on these samples (none by default).
+        """
+        return []

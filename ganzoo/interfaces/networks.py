@@ -1,0 +1,172 @@
+"""The generator and discriminator every architecture implements (``nn.Module`` subclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+
+class Generator(nn.Module):
+    """Maps a latent ``z`` (and a class label ``y`` if conditional) to a sample in [-1, 1].
+
+    Subclasses set `latent_dim`, `num_classes` and `output_shape` in ``__init__`` and
+    implement [`forward`][ganzoo.interfaces.Generator.forward]; one with structured latent codes
+    (InfoGAN) also overrides [`sample_latent`][ganzoo.interfaces.Generator.sample_latent].
+    """
+
+    latent_dim: int
+    """Size of the latent vector ``z`` that `sample_latent` draws."""
+    num_classes: int | None
+    """Number of classes a conditional generator takes in ``y``; None if unconditional."""
+    output_shape: tuple[int, ...]
+    """One sample's shape, e.g. ``(1, 28, 28)`` or ``(2,)``."""
+
+    def sample_latent(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+    ) -> Tensor:
+        """Draw ``n`` latents; N(0, I) unless a subclass adds structured codes (InfoGAN).
+
+        Args:
+            n: How many latents.
+            generator: The random generator to draw from (None: torch's global one).
+            device: Where to create them (None: the device of the generator's parameters).
+
+        Returns:
+            ``(n, latent_dim)`` latents, the input of `forward`.
+        """
+        device = device if device is not None else self._device()
+        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+
+    def forward(self, z: Tensor, y: Tensor | None = None) -> Tensor:  # pragma: no cover - abstract
+        """Map latents to samples; every subclass implements this.
+
+        Args:
+            z: ``(N, latent_dim)`` latents from `sample_latent`.
+            y: ``(N,)`` class labels (long) for a conditional generator; None otherwise.
+
+        Returns:
+            Samples of shape ``(N, *output_shape)`` in [-1, 1].
+        """
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
+        """``n`` samples in [-1, 1] under no_grad and in eval mode, on the generator's device.
+
+        ``seed`` makes them reproducible (the latents are drawn on the CPU, the same on every
+        device). ``y`` picks the classes of a conditional generator: one class (an int, else
+        ``ConfigError``) or ``(n,)`` labels; without it, classes cycle through 0..num_classes-1.
+        """
+        device = self._device()
+        gen = None
+        if seed is not None:
+            gen = torch.Generator(device="cpu").manual_seed(seed)
+        z = self.sample_latent(n, generator=gen, device="cpu").to(device)
+        labels = self._labels(n, y, device)
+        was_training = self.training
+        self.eval()
+        try:
+            return self(z, labels)
+        finally:
+            self.train(was_training)
+
+    def _labels(self, n: int, y: Tensor | int | None, device: torch.device) -> Tensor | None:
+        if self.num_classes is None:
+            return None
+        if y is None:
+            return torch.arange(n, device=device) % self.num_classes
+        if isinstance(y, int):
+            if not 0 <= y < self.num_classes:
+                from ganzoo.errors import ConfigError
+
+                raise ConfigError(
+                    f"class {y} is out of range: this model has classes 0..{self.num_classes - 1}"
+                )
+            return torch.full((n,), y, dtype=torch.long, device=device)
+        return y.to(device=device, dtype=torch.long)
+
+    def _device(self) -> torch.device:
+        for p in self.parameters():
+            return p.device
+        return torch.device("cpu")
+
+
+@dataclass
+class DiscriminatorOutput:
+    """Everything one discriminator pass computes."""
+
+    scores: Tensor
+    """Raw scores (logits or critic values), shape ``(N,)``."""
+    features: Tensor | None = None
+    """The penultimate activations, shape ``(N, F)`` (feature matching, diagnostics)."""
+    aux: dict[str, Tensor] = field(default_factory=dict)
+    """Auxiliary heads by name: ``"class_logits"`` (ACGAN, ``(N, num_classes)``), ``"codes"``
+    (InfoGAN's Q head), or anything a plugin adds."""
+
+
+class Discriminator(nn.Module):
+    """Scores samples as real or generated.
+
+    Subclasses implement [`forward_all`][ganzoo.interfaces.Discriminator.forward_all], which
+    returns a [`DiscriminatorOutput`][ganzoo.interfaces.DiscriminatorOutput] with the scores, the
+    penultimate features and any auxiliary heads. [`forward`][ganzoo.interfaces.Discriminator.forward]
+    returns the scores alone. Architectures with a weight constraint (WGAN's clipping) implement
+    [`constrain`][ganzoo.interfaces.Discriminator.constrain], which the training loop calls after
+    every D optimizer step; those with auxiliary heads (ACGAN, InfoGAN) implement
+    [`auxiliary_loss`][ganzoo.interfaces.Discriminator.auxiliary_loss].
+    """
+
+    num_classes: int | None = None
+    """Number of classes a conditional discriminator takes in ``y``; None if unconditional."""
+
+    def forward_all(
+        self, x: Tensor, y: Tensor | None = None
+    ) -> DiscriminatorOutput:  # pragma: no cover
+        """Score a batch and return everything the pass computed; every subclass implements this.
+
+        Args:
+            x: ``(N, *shape)`` samples in [-1, 1], real or generated.
+            y: ``(N,)`` class labels (long) for a conditional discriminator; None otherwise.
+
+        Returns:
+            The scores ``(N,)``, the penultimate features ``(N, F)`` and any auxiliary heads.
+        """
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
+        """The raw scores ``(N,)`` of `forward_all` alone."""
+        return self.forward_all(x, y).scores
+
+    def constrain(self) -> None:
+        """Apply a weight constraint after every D optimizer step (no-op unless overridden)."""
+
+    def auxiliary_loss(
+        self,
+        out: DiscriminatorOutput,
+        y: Tensor | None,
+        z: Tensor | None,
+        real: bool,
+    ) -> Tensor | None:
+        """Loss of the auxiliary heads, or None (the default: no auxiliary heads).
+
+        The training loop adds it to D's loss for the real batch (``real=True``, ``z=None``) and
+        for the detached fake batch (``real=False``, with the latents ``z`` and labels ``y`` the
+        fakes were made from), and to G's loss for the fake batch. ACGAN returns the
+        cross-entropy of ``out.aux["class_logits"]`` against ``y``; InfoGAN returns the
+        reconstruction loss of the codes in ``z`` from ``out.aux["codes"]`` (None for real data).
+
+        Args:
+            out: This discriminator's output on the batch.
+            y: The batch's class labels (None for an unconditional model).
+            z: The latents the fakes were made from; None for the real batch.
+            real: Whether the batch is real data.
+
+        Returns:
+            A scalar loss, or None when the heads have nothing to add for this batch.
+        """
+        return None
