@@ -95,14 +95,13 @@ def make_train_config(base: dict[str, Any], **overrides: Any) -> TrainConfig:
         if key == "optimizer" and isinstance(value, dict):
             value = {**dict(values.get("optimizer") or {}), **value}
         values[key] = value
-    if (
-        values.get("steps") is not None
-        and "epochs" in overrides
-        and overrides["epochs"] is not None
-    ):
-        values.pop("steps")
-    if values.get("epochs") is not None and "steps" in overrides and overrides["steps"] is not None:
-        values.pop("epochs")
+    # an override of one replaces the other from the base (a file, a resumed run); both given
+    # as overrides is the user's contradiction, which TrainConfig rejects
+    given = {k for k in ("steps", "epochs") if overrides.get(k) is not None}
+    if given == {"epochs"}:
+        values.pop("steps", None)
+    if given == {"steps"}:
+        values.pop("epochs", None)
     try:
         return TrainConfig(**values)
     except ValidationError as err:

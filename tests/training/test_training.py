@@ -213,6 +213,11 @@ def test_bad_config_names_the_field() -> None:
         make_train_config({"architecture": "dcgan"}, batch_size=0)
     with pytest.raises(ConfigError, match="steps or epochs"):
         make_train_config({"architecture": "dcgan", "steps": 3, "epochs": 1.0})
+    # `--epochs 1 --steps 3` on the command line (it used to train the default 1 epoch)
+    with pytest.raises(ConfigError, match="steps or epochs"):
+        make_train_config({"architecture": "dcgan"}, steps=3, epochs=1.0)
+    assert make_train_config({"architecture": "dcgan", "epochs": 2.0}, steps=3).steps == 3
+    assert make_train_config({"architecture": "dcgan", "steps": 3}, epochs=2.0).epochs == 2.0
 
 
 def test_epochs_translate_to_steps(tmp_path: Path) -> None:
