@@ -127,7 +127,10 @@ def _child(request: dict, fds: list[int]) -> None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
         import random
 
-        random.seed()  # as a fresh process would be
+        import numpy as np
+
+        random.seed()  # seeded afresh, as in a new process (a fork copies the parent's state)
+        np.random.seed()
         from ganzoo.cli import main
 
         try:

@@ -49,6 +49,10 @@ MARKER = re.compile(r"<!--\s*docs-test(-page)?:(.*?)-->", re.S)
 KEYS = {"skip", "check", "add", "sub", "before", "omit", "file", "output-of", "compare", "slow"}
 
 
+class DocsFailure(AssertionError):
+    """A block did not do what the docs say."""
+
+
 class MarkerError(ValueError):
     """A docs-test marker that cannot be read."""
 

@@ -13,8 +13,8 @@ import tomllib
 from collections.abc import Callable
 from typing import Any
 
-from md_blocks import REPO, Block
-from md_runner import DocsFailure, Page
+from md_blocks import REPO, Block, DocsFailure
+from md_runner import Page
 
 Check = Callable[[Block, str, Page], None]
 CHECKS: dict[str, Check] = {}

@@ -5,8 +5,8 @@
   statement whose comment names an exception (`# ConfigError naming ...`) must raise it; an
   assignment whose comment starts with a shape (`# (64, 1, 28, 28) in [-1, 1]`) must produce a
   tensor of that shape (and range).
-- Shell blocks run in `bash -e -o pipefail`, as shown (after the marker's `sub`s). `ganzoo` on PATH is the shim of
-  tests/docs/forkserver.py; `python` is this interpreter. In a block of `$ ` lines every command
+- Shell blocks run in `bash -e -o pipefail`, as shown (after the marker's `sub`s). `ganzoo` on
+  PATH is the shim of tests/docs/forkserver.py; `python` is this interpreter. In a block of `$ ` lines every command
   runs on its own and the lines shown under it are compared with what it printed.
 - Every page gets a HOME of its own (so `~/.cache` is the page's), GANZOO_DATA, and the loopback
   Hub of tests/support/hub_server.py as HF_ENDPOINT with a token for it: no network is reachable
@@ -20,7 +20,6 @@ import io
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -31,31 +30,21 @@ from pathlib import Path
 from typing import Any
 
 from forkserver import ADD_VAR
-from md_blocks import REPO, Block
+from md_blocks import Block, DocsFailure
+from md_expect import (
+    call_hooks,
+    check_keys_comment,
+    check_shape_comment,
+    comment_of,
+    compare_alarms,
+    is_print,
+)
+from md_shell import apply_omits, check_commands, console_steps, substitute
 
-# commands a shell block may run as shown; anything else must be omitted with a reason
-ALLOWED = {
-    "ganzoo",
-    "python",
-    "torchrun",
-    "export",
-    "cd",
-    "ls",
-    "cat",
-    "ln",
-    "mkdir",
-    "echo",
-    "printf",
-    "test",
-}
 HF_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HOME", "HF_HUB_CACHE",
            "HUGGINGFACE_HUB_CACHE", "HF_XET_CACHE", "HF_TOKEN_PATH", "HF_ENDPOINT")  # fmt: skip
 TIMEOUT = 120
 SLOW_TIMEOUT = 600
-
-
-class DocsFailure(AssertionError):
-    """A block did not do what the docs say."""
 
 
 @dataclass
@@ -215,7 +204,7 @@ class Page:
         lines = text.splitlines()
         with self.inside(block):
             for stmt in tree.body:
-                comment = _comment(lines[(stmt.end_lineno or stmt.lineno) - 1])
+                comment = comment_of(lines[(stmt.end_lineno or stmt.lineno) - 1])
                 code = compile(ast.Module([stmt], []), f"{block.id}+{stmt.lineno}", "exec")
                 expected = re.match(r"#\s*([A-Z]\w*Error)\b", comment)
                 where = f"{block.path}:{block.line + stmt.lineno}"
@@ -236,7 +225,7 @@ class Page:
                 if isinstance(stmt, ast.Expr) and comment.lstrip("# ").startswith("{"):
                     stmt = ast.Assign([ast.Name("_", ast.Store())], stmt.value, lineno=1)
                     code = compile(ast.fix_missing_locations(ast.Module([stmt], [])), where, "exec")
-                if _is_print(stmt) and comment:
+                if is_print(stmt) and comment:
                     printed = io.StringIO()
                     with redirect_stdout(printed):
                         exec(code, self.namespace)
@@ -247,8 +236,8 @@ class Page:
                         )
                     continue
                 exec(code, self.namespace)
-                _check_shape_comment(stmt, comment, self.namespace, where)
-                _check_keys_comment(stmt, comment, self.namespace, where)
+                check_shape_comment(stmt, comment, self.namespace, where)
+                check_keys_comment(stmt, comment, self.namespace, where)
             call_hooks(block, self.namespace)
 
     # ------------------------------------------------------------------ shell
@@ -324,204 +313,9 @@ class Page:
 
 
 # ---------------------------------------------------------------------- helpers
-def substitute(block: Block) -> str:
-    text = block.text
-    for old, new in block.marker.subs:
-        if old not in text:
-            raise DocsFailure(f"{block.id}: sub: {old!r} does not occur in the block")
-        text = text.replace(old, new)
-    return text
-
-
-def console_steps(text: str) -> list[tuple[str, list[str]]]:
-    """Split `$ command` lines (with `\\` continuations) from the output shown under each."""
-    steps: list[tuple[str, list[str]]] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        if not lines[i].startswith("$ "):
-            i += 1
-            continue
-        cmd = [lines[i][2:]]
-        while cmd[-1].rstrip().endswith("\\") and i + 1 < len(lines):
-            i += 1
-            cmd.append(lines[i])
-        i += 1
-        shown = []
-        while i < len(lines) and not lines[i].startswith("$ "):
-            shown.append(lines[i])
-            i += 1
-        steps.append(("\n".join(cmd), shown))
-    return steps
-
-
-def _logical_lines(script: str) -> list[str]:
-    out, cur = [], ""
-    for ln in script.splitlines():
-        if ln.rstrip().endswith("\\"):
-            cur += ln.rstrip()[:-1] + " "
-            continue
-        out.append(cur + ln)
-        cur = ""
-    if cur:
-        out.append(cur)
-    return out
-
-
-def apply_omits(script: str, block: Block) -> tuple[str, list[str]]:
-    kept, notes = [], []
-    for ln in _logical_lines(script):
-        for prefix, reason in block.marker.omit:
-            if ln.strip().startswith(prefix):
-                notes.append(f"{ln.split('#')[0].strip()!r} ({reason})")
-                break
-        else:
-            kept.append(ln)
-    return "\n".join(kept) + "\n", notes
-
-
-def commands(script: str) -> list[str]:
-    """The first word of every simple command in a script (assignments skipped)."""
-    words: list[str] = []
-    for ln in _logical_lines(script):
-        lex = shlex.shlex(ln, posix=True, punctuation_chars=";&|")
-        lex.commenters = "#"
-        lex.whitespace_split = True
-        start = True
-        for tok in lex:
-            if set(tok) <= set(";&|"):
-                start = True
-            elif start and re.fullmatch(r"[A-Za-z_]\w*=.*", tok):
-                continue
-            elif start:
-                words.append(tok)
-                start = False
-    return words
-
-
-def check_commands(script: str, block: Block) -> None:
-    for word in commands(script):
-        if word not in ALLOWED:
-            raise DocsFailure(
-                f"{block.id}: runs {word!r}; run only ganzoo and cheap local commands here, or "
-                f"add 'omit: {word} -- REASON' to the block's docs-test marker"
-            )
-
-
-def _comment(line: str) -> str:
-    """The `# comment` of a line of Python (a '#' inside a string does not count)."""
-    try:
-        import tokenize
-
-        for tok in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
-            if tok.type == tokenize.COMMENT:
-                return tok.string
-    except (tokenize.TokenError, SyntaxError):
-        return ""
-    return ""
-
-
-def _is_print(stmt: ast.stmt) -> bool:
-    call = stmt.value if isinstance(stmt, ast.Expr) else None
-    return isinstance(call, ast.Call) and getattr(call.func, "id", "") == "print"
-
-
-def _check_shape_comment(stmt: ast.stmt, comment: str, ns: dict[str, Any], where: str) -> None:
-    """`x = ...  # (16, 3, 28, 28) in [-1, 1]`: x has that shape (and range)."""
-    m = re.match(r"#\s*\(([\d,\s]+)\)(?:\s+in\s+\[(-?[\d.]+),\s*(-?[\d.]+)\])?", comment)
-    if not m or not isinstance(stmt, ast.Assign) or not isinstance(stmt.targets[0], ast.Name):
-        return
-    value = ns[stmt.targets[0].id]
-    shape = tuple(int(s) for s in m.group(1).replace(" ", "").split(",") if s)
-    if tuple(value.shape) != shape:
-        raise DocsFailure(f"{where}: shape {tuple(value.shape)}, the docs say {shape}")
-    if m.group(2) is not None:
-        lo, hi = float(m.group(2)), float(m.group(3))
-        if value.min() < lo or value.max() > hi:
-            raise DocsFailure(f"{where}: values outside [{lo}, {hi}]")
-
-
-def _check_keys_comment(stmt: ast.stmt, comment: str, ns: dict[str, Any], where: str) -> None:
-    """`result.metrics  # {"fid": ..., "kl": ...}`: a dict with those keys (and values, where
-    the comment gives one); `...` stands for any value."""
-    text = comment.lstrip("# ")
-    if not text.startswith("{") or not isinstance(stmt, ast.Assign):
-        return
-    try:
-        shown = ast.literal_eval(text[: text.rindex("}") + 1])
-    except (ValueError, SyntaxError):
-        return
-    target = stmt.targets[0]
-    if not isinstance(shown, dict) or not isinstance(target, ast.Name):
-        return
-    value = ns[target.id]
-    if not isinstance(value, dict):
-        raise DocsFailure(f"{where}: a {type(value).__name__}, the docs show a dict")
-    for key, want in shown.items():
-        if key not in value:
-            raise DocsFailure(f"{where}: no key {key!r} (it has {sorted(value)})")
-        if want is not Ellipsis and value[key] != want:
-            raise DocsFailure(f"{where}: {key} is {value[key]!r}, the docs say {want!r}")
-
-
-FREE_TEXT = {"summary", "description", "paper", "tags"}
-
-
-def call_hooks(block: Block, ns: dict[str, Any]) -> None:
-    """Call each `@hookimpl` the block defines with a recording `register`: the specs it shows
-    are built (so validated); a spec whose name is installed (the example plugin's) must set
-    its fields, free text aside, to what the installed one has."""
-    from ganzoo.registry import get_registry
-
-    for name, fn in list(ns.items()):
-        code = getattr(fn, "__code__", None)
-        if (
-            not hasattr(fn, "ganzoo_impl")
-            or code is None
-            or not code.co_filename.startswith(block.id)
-        ):
-            continue
-        specs: list[Any] = []
-        try:
-            fn(register=specs.append)
-        except Exception as err:
-            raise DocsFailure(f"{block.id}: the hook {name} fails when called: {err}") from err
-        if not specs:
-            raise DocsFailure(f"{block.id}: the hook {name} registers nothing")
-        registry = get_registry()
-        for spec in specs:
-            try:
-                installed = registry.get(spec.name).spec
-            except Exception:
-                continue  # a name of the reader's own
-            for key in sorted(spec.model_fields_set - FREE_TEXT):
-                if getattr(spec, key) != getattr(installed, key):
-                    raise DocsFailure(
-                        f"{block.id}: {spec.name}.{key} is {getattr(spec, key)!r} here and "
-                        f"{getattr(installed, key)!r} in the installed plugin"
-                    )
-
-
-def compare_alarms(block: Block, shown: list[str], out: str, tolerance: int = 100) -> None:
-    """A shortened run: each alarm the docs show up to the run's last step is raised again (the
-    same kind, the step within 100). The shorter run's end-of-run checks may add alarms."""
-    pattern = re.compile(r"alarm step (\d+): ([\w-]+):")
-    docs = [(int(m.group(1)), m.group(2)) for ln in shown if (m := pattern.search(ln))]
-    got = [(int(m.group(1)), m.group(2)) for ln in out.splitlines() if (m := pattern.search(ln))]
-    end = re.search(r"finished: (\d+) steps", out)
-    if not end:
-        raise DocsFailure(f"{block.id}: the run did not finish:\n{out}")
-    covered = [(s, k) for s, k in docs if s <= int(end.group(1))]
-    if not covered:
-        raise DocsFailure(f"{block.id}: the run ({end.group(1)} steps) covers none of {docs}")
-    for step, kind in covered:
-        if not any(k == kind and abs(s - step) <= tolerance for s, k in got):
-            raise DocsFailure(f"{block.id}: no {kind} alarm near step {step}; the run raised {got}")
-
-
 def _purge_hf_modules() -> dict[str, object]:
     names = [n for n in sys.modules if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
     return {n: sys.modules.pop(n) for n in names}
 
 
-__all__ = ["REPO", "DocsFailure", "Outcome", "Page", "Session"]
+__all__ = ["RESULTS", "Outcome", "Page", "Session"]
