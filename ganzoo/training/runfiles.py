@@ -18,9 +18,18 @@ from ganzoo.training.config import TrainConfig
 
 
 def default_run_dir(config: TrainConfig) -> Path:
-    """``runs/<arch>-<data>-<YYYYmmdd-HHMMSS>``."""
+    """``runs/<arch>-<data>-<YYYYmmdd-HHMMSS>``, a directory that does not exist yet.
+
+    Later runs that start in the same second get ``-2``, ``-3``, ...: a default never names a
+    directory that holds a run.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{config.architecture}-{config.data or 'default'}-{stamp}"
+    base = Path("runs") / f"{config.architecture}-{config.data or 'default'}-{stamp}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
 
 
 def hardware(device: torch.device) -> str:

@@ -220,6 +220,31 @@ def test_bad_config_names_the_field() -> None:
     assert make_train_config({"architecture": "dcgan", "steps": 3}, epochs=2.0).epochs == 2.0
 
 
+def test_default_run_dirs_of_one_second_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs started in the same second (quick runs of a script) get runs/...-2, -3."""
+    from datetime import datetime
+
+    from ganzoo.training import runfiles
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2025, 1, 1, 12, 0, 0)
+
+    monkeypatch.setattr(runfiles, "datetime", Frozen)
+    monkeypatch.chdir(tmp_path)
+    cfg = TrainConfig(architecture="gan", data="ring-8")
+    first = runfiles.default_run_dir(cfg)
+    assert first == Path("runs/gan-ring-8-20250101-120000")
+    first.mkdir(parents=True)
+    second = runfiles.default_run_dir(cfg)
+    assert second == Path("runs/gan-ring-8-20250101-120000-2")
+    second.mkdir()
+    assert runfiles.default_run_dir(cfg).name.endswith("-3")
+
+
 def test_epochs_translate_to_steps(tmp_path: Path) -> None:
     t = Trainer.create(config(RING, tmp_path / "r", epochs=2.0))
     assert t.total_steps == 2 * (2048 // 32)
