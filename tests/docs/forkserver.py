@@ -107,6 +107,18 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
     return json.loads(body), list(fds)
 
 
+SERVER_OMP = os.environ.get("OMP_NUM_THREADS")
+
+
+def _threads_as_in_a_new_process() -> None:
+    """torch fixed its thread count in the server: apply a command's own OMP_NUM_THREADS."""
+    wanted = os.environ.get("OMP_NUM_THREADS")
+    if wanted != SERVER_OMP and wanted and wanted.isdigit():
+        import torch
+
+        torch.set_num_threads(int(wanted))
+
+
 def _child(request: dict, fds: list[int]) -> None:
     """In the forked child: become the `ganzoo` process the shim stands for. Never returns."""
     code = 1
@@ -125,6 +137,7 @@ def _child(request: dict, fds: list[int]) -> None:
         sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own streams
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        _threads_as_in_a_new_process()
         import random
 
         import numpy as np
