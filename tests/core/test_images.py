@@ -124,3 +124,27 @@ def test_bad_points_are_a_data_error_naming_the_shape(shape: tuple[int, ...]) ->
 def test_no_points_with_modes_still_draws_the_modes() -> None:
     img = scatter_image(torch.zeros(0, 2), modes=torch.tensor([[1.0, 1.0]]), size=32)
     assert RED in colours(img) and BLUE not in colours(img)
+
+
+@pytest.mark.parametrize(
+    ("n", "c", "nrow", "padding"),
+    [
+        (1, 1, 1, 2),
+        (1, 3, 4, 2),
+        (7, 1, 3, 2),
+        (8, 3, 8, 0),
+        (10, 3, 4, 3),
+        (64, 1, 8, 2),
+        (5, 2, 2, 1),
+    ],
+)
+def test_tile_matches_torchvisions_make_grid(n: int, c: int, nrow: int, padding: int) -> None:
+    from torchvision.utils import make_grid
+
+    from ganzoo.images import tile
+
+    x = torch.rand(n, c, 6, 5, generator=torch.Generator().manual_seed(n * 10 + c))
+    want = make_grid(x, nrow=nrow, padding=padding, pad_value=1.0)
+    got = tile(x, nrow=nrow, padding=padding, pad_value=1.0)
+    assert got.shape == want.shape
+    assert torch.equal(got, want)
