@@ -143,13 +143,13 @@ def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANMo
         WeightsError: a listed file is missing, or its keys or shapes do not fit the model
             (naming the file and every missing key, unexpected key and wrong shape).
     """
-    from ganzoo.weights import load_module, read_tensors
+    from ganzoo.weights import load_module_file
 
     files: dict[str, str] = config["files"]
     gen = folder / files["generator"]
     if not gen.is_file():
         raise WeightsError(f"{folder} has no generator weights: {files['generator']} is missing")
-    load_module(model.generator, read_tensors(gen), str(gen))
+    load_module_file(model.generator, gen)
     if "discriminator" in files:
         disc = folder / files["discriminator"]
         if not disc.is_file():
@@ -158,7 +158,7 @@ def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANMo
             raise WeightsError(
                 f"{disc} holds discriminator weights but the model has no discriminator"
             )
-        load_module(model.discriminator, read_tensors(disc), str(disc))
+        load_module_file(model.discriminator, disc)
     return model.eval()
 
 

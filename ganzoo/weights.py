@@ -128,6 +128,15 @@ def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -
         module.load_state_dict({k: v.to(own[k].dtype) for k, v in tensors.items()}, strict=True)
 
 
+def load_module_file(module: nn.Module, path: Path) -> None:
+    """Load the safetensors file at ``path`` into ``module`` strictly (`read_tensors` + `load_module`).
+
+    Raises:
+        WeightsError: the file is missing or corrupt, or its keys or shapes do not fit (naming it).
+    """
+    load_module(module, read_tensors(path), str(path))
+
+
 def _few(items: list[str], n: int = 5) -> str:
     head = ", ".join(items[:n])
     return head + (f" (and {len(items) - n} more)" if len(items) > n else "")

@@ -102,7 +102,7 @@ def load_pretrained(spec: ModelSpec, revision: str | None = None) -> GANModel:
         HubError: a file has no bundled copy and cannot be downloaded.
         PluginError: no installed plugin registers the model's architecture.
     """
-    from ganzoo.weights import load_module, read_tensors  # imports torch: only when loading
+    from ganzoo.weights import load_module_file  # imports torch: only when loading
 
     roles = {wf.role: wf for wf in spec.weights}
     if "generator" not in roles and "ema_generator" not in roles:
@@ -118,7 +118,7 @@ def load_pretrained(spec: ModelSpec, revision: str | None = None) -> GANModel:
             continue
         path = weight_file_path(wf, revision)
         verify_weight_file(path, wf, spec.name)
-        load_module(targets[role], read_tensors(path), str(path))
+        load_module_file(targets[role], path)
     if "discriminator" not in roles:
         model.discriminator = None  # never hand out an untrained D as part of a pretrained model
     model.pretrained = spec

@@ -27,16 +27,16 @@ def load_run_model(run_dir: str | Path, use_ema: bool = True, device: Any = None
         CheckpointError: the folder has no valid run config or no checkpoint.
         WeightsError: a weight file is missing, corrupt or does not fit (naming the file).
     """
-    from ganzoo.weights import load_module, read_tensors  # imports torch: only when loading
+    from ganzoo.weights import load_module_file  # imports torch: only when loading
 
     config = read_run_config(Path(run_dir))
     arch = architecture_spec(config.architecture)
     model = build_architecture(arch, data=config.data, **config.architecture_options)
     files = checkpoint_weight_files(Path(run_dir), use_ema=use_ema)
-    load_module(model.generator, read_tensors(files["generator"]), str(files["generator"]))
+    load_module_file(model.generator, files["generator"])
     if model.discriminator is not None and "discriminator" in files:
         disc = files["discriminator"]
-        load_module(model.discriminator, read_tensors(disc), str(disc))
+        load_module_file(model.discriminator, disc)
     if device is not None:
         model.to(device)
     return model.eval()

@@ -19,7 +19,7 @@ from ganzoo.errors import DataError, WeightsError
 from ganzoo.interfaces import FeatureExtractor
 from ganzoo.metrics.catalog import MNIST_CLASSIFIER_SHA256
 from ganzoo.specs import DatasetSpec
-from ganzoo.weights import load_module, read_tensors, sha256_file
+from ganzoo.weights import load_module_file, sha256_file
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "mnist_classifier.safetensors"
 CLASSIFIER_SHA256 = MNIST_CLASSIFIER_SHA256
@@ -95,7 +95,7 @@ def _load(device: str, path: str, expected: str) -> MNISTClassifier:
             "MNIST_CLASSIFIER_SHA256 in ganzoo/metrics/catalog.py"
         )
     model = MNISTClassifier()
-    load_module(model, read_tensors(file), str(file))
+    load_module_file(model, file)
     model.requires_grad_(False)
     return model.to(device).eval()
 

@@ -17,7 +17,13 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.errors import CheckpointError, WeightsError
-from ganzoo.weights import atomic_write_bytes, load_module, read_tensors, save_module, save_tensors
+from ganzoo.weights import (
+    atomic_write_bytes,
+    load_module_file,
+    read_tensors,
+    save_module,
+    save_tensors,
+)
 
 LATEST = "latest.json"
 
@@ -156,7 +162,7 @@ def load_checkpoint(
     try:
         for name, module in modules.items():
             file = path / f"{name}.safetensors"
-            load_module(module, read_tensors(file), str(file))
+            load_module_file(module, file)
         for name, opt in optimizers.items():
             file = path / f"optim_{name}.safetensors"
             optimizer_from_files(opt, read_tensors(file), meta["optimizers"][name])
