@@ -101,7 +101,8 @@ def read_tensors(path: Path) -> dict[str, Tensor]:
 def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -> None:
     """Load ``tensors`` into ``module`` strictly: missing, unexpected or misshapen keys are an error.
 
-    Tensors are cast to the dtype of the module's own (fp16 files load into fp32 models).
+    Tensors are cast to the dtype of the module's own (fp16 files load into fp32 models). Weights
+    that hold NaN or infinity are an error too: nothing useful is computed from them.
     """
     own = module.state_dict()
     missing = sorted(set(own) - set(tensors))
@@ -118,6 +119,11 @@ def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -
         problems.append(f"unexpected keys {_few(unexpected)}")
     if shapes:
         problems.append(f"wrong shapes {_few(shapes)}")
+    if not problems and (bad := non_finite(tensors)):
+        raise WeightsError(
+            f"weights in {source} hold NaN or infinite values (in {_few(bad)}): a diverged "
+            "run's or damaged weights; use other weights or an earlier checkpoint"
+        )
     if problems:
         raise WeightsError(
             f"weights in {source} do not match {type(module).__name__}: "
@@ -126,6 +132,15 @@ def load_module(module: nn.Module, tensors: Mapping[str, Tensor], source: str) -
         )
     with torch.no_grad():
         module.load_state_dict({k: v.to(own[k].dtype) for k, v in tensors.items()}, strict=True)
+
+
+def non_finite(tensors: Mapping[str, Tensor]) -> list[str]:
+    """The names of the floating-point tensors in ``tensors`` that hold NaN or an infinity."""
+    return [
+        k
+        for k, v in tensors.items()
+        if v.is_floating_point() and v.numel() and not bool(torch.isfinite(v).all())
+    ]
 
 
 def load_module_file(module: nn.Module, path: Path) -> None:

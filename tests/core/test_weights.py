@@ -198,3 +198,19 @@ def test_saved_files_get_the_usual_permissions(tmp_path: Path) -> None:
         os.umask(mask)
     for name in ("w.safetensors", "x.json"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_weights_are_refused_naming_the_tensor_and_loading_nothing(
+    value: float,
+) -> None:
+    net = small_net()
+    before = net[0].weight.detach().clone()
+    tensors = module_tensors(small_net())
+    tensors["2.weight"] = tensors["2.weight"].clone()
+    tensors["2.weight"][0, 1] = value
+    with pytest.raises(
+        WeightsError, match=r"g\.safetensors hold NaN or infinite values \(in 2\.weight\)"
+    ):
+        load_module(net, tensors, "g.safetensors")
+    assert torch.equal(net[0].weight, before)
