@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from ganzoo.text import clean, preview
+
 
 class GanzooError(Exception):
     """Base class of every error ganzoo raises deliberately."""
@@ -97,14 +99,17 @@ def format_validation_error(error: Exception, what: str) -> str:
     if errors is None:
         return f"invalid {what}: {error}"
     parts = []
-    for e in errors():
-        loc = ".".join(str(p) for p in e.get("loc", ())) or "(root)"
+    items = errors()
+    for e in items[:8]:
+        loc = ".".join(clean(p, 40) for p in e.get("loc", ())) or "(root)"
         parts.append(
-            f"{loc}: {e.get('msg')}"
+            f"{loc}: {clean(e.get('msg'), 200)}"
             + (
-                f" (got {e['input']!r})"
+                f" (got {preview(e['input'])})"
                 if "input" in e and not isinstance(e["input"], dict)
                 else ""
             )
         )
+    if len(items) > 8:
+        parts.append(f"and {len(items) - 8} more")
     return f"invalid {what}: " + "; ".join(parts)
