@@ -1,6 +1,7 @@
 """Building blocks shared by the built-in architectures (and usable by plugins).
 
-* ``conv_plan`` sizes a DCGAN-style network from an image shape (no hard-coded sizes);
+* ``conv_plan`` sizes a DCGAN-style network from an image shape: DCGAN's ladder (a 4-7 px
+  start doubled by stride-2 layers: 28 -> 7x7 and 2 steps, 32/64/128 -> 4x4 and 3/4/5 steps);
 * ``ConvGenerator`` / ``ConvDiscriminator``: DCGAN's G and D, with options for the
   variants (normalisation, spectral norm, class conditioning of G);
 * ``MLPGenerator`` / ``MLPDiscriminator``: fully connected nets for images and points;
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import prod
@@ -23,6 +25,14 @@ from ganzoo.errors import DataError
 from ganzoo.interfaces import Discriminator, DiscriminatorOutput, Generator
 from ganzoo.specs import DatasetSpec
 
+MAX_CONV_SIDE = 256
+"""The largest image side the convolutional ladder builds (G starts with ``width * 32``
+channels at 256 px; larger DCGAN-style networks are not what the papers trained)."""
+
+MLP_REASONABLE_PIXELS = 64 * 64
+"""Above this many pixels per channel, fully connected architectures warn (see
+``warn_large_mlp``)."""
+
 
 @dataclass(frozen=True)
 class ConvPlan:
@@ -33,27 +43,89 @@ class ConvPlan:
     steps: int
 
 
-def conv_plan(shape: Sequence[int], who: str = "this architecture") -> ConvPlan:
-    """Plan the stride-2 layers for images of ``shape`` ``(C, H, W)``.
+def data_shape(shape: Sequence[int] | None, who: str) -> tuple[int, ...]:
+    """``shape`` as a tuple, or a ``DataError`` when the data set has no fixed shape.
 
-    H and W must be divisible by 4 and at least 12 (two stride-2 steps); steps are added while
-    both sides stay even and above 8: 28 -> start 7 (2 steps), 32 -> 8 (2), 64 -> 8 (3).
-    Raises ``DataError`` for shapes it cannot handle.
+    Args:
+        shape: A data spec's sample shape (None: it comes from the files).
+        who: Names the architecture in the message.
+
+    Raises:
+        DataError: ``shape`` is None.
     """
-    if len(shape) != 3:
+    if shape is None:
+        raise DataError(
+            f"{who} is sized from the data, but this data set's shape comes from its files: "
+            "build the data first and pass it (data=the built data or its spec)"
+        )
+    return tuple(int(s) for s in shape)
+
+
+def _ladder(side: int) -> tuple[int, int]:
+    """``(start, steps)``: halve ``side`` while it stays even and the half is at least 4."""
+    start, steps = side, 0
+    while start % 2 == 0 and start // 2 >= 4:
+        start, steps = start // 2, steps + 1
+    return start, steps
+
+
+def conv_sides(limit: int = MAX_CONV_SIDE) -> list[int]:
+    """Every image side the convolutional ladder makes, up to ``limit``, in order."""
+    return [s for s in range(16, limit + 1) if 4 <= _ladder(s)[0] <= 7 and _ladder(s)[1] >= 2]
+
+
+def conv_plan(shape: Sequence[int] | None, who: str = "this architecture") -> ConvPlan:
+    """Plan the stride-2 layers for images of ``shape`` ``(C, H, W)``: DCGAN's ladder.
+
+    G projects z to a ``start`` image of 4 to 7 px a side and doubles it ``steps`` times with
+    stride-2 transposed convolutions; D mirrors it. As in the papers: 64 -> 4x4 and four
+    steps (DCGAN), 32 -> 4x4 and three (the CIFAR networks of WGAN-GP, SNGAN, AC-GAN), 128 ->
+    4x4 and five, 48 -> 6x6 and three (SNGAN's STL-10), 28 -> 7x7 and two (MNIST). A side
+    is halved while it stays even and the half is at least 4, so a side must be 4, 5, 6 or 7
+    times 2**steps with ``steps >= 2`` (16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112,
+    128, ...; at most ``MAX_CONV_SIDE``), both sides with the same ``steps``.
+
+    Raises:
+        DataError: A shape the ladder cannot make (one line naming the sizes it can).
+    """
+    if shape is not None and len(shape) != 3:
         raise DataError(
             f"{who} needs images of shape (C, H, W); got samples of shape {tuple(shape)}"
         )
-    c, h, w = shape
-    if h % 4 or w % 4 or h < 12 or w < 12:
+    c, h, w = data_shape(shape, who)
+    (start_h, steps_h), (start_w, steps_w) = _ladder(h), _ladder(w)
+    fits = all(4 <= s <= 7 for s in (start_h, start_w)) and min(steps_h, steps_w) >= 2
+    if not fits or steps_h != steps_w or max(h, w) > MAX_CONV_SIDE:
         raise DataError(
-            f"{who} needs image height and width divisible by 4 and at least 12 (two stride-2 "
-            f"layers); got {h}x{w}. Resize or pad the images (e.g. to 28x28 or 32x32)"
+            f"{who} cannot make {h}x{w} images: its sides are 4-7 px doubled at least twice, "
+            f"height and width the same number of times, up to {MAX_CONV_SIDE} px (28, 32, 48, "
+            "64, 96, 128, ...); resize the images, e.g. to 32x32 or 64x64 (--resolution 64)"
         )
-    steps = 2
-    while all((s >> steps) % 2 == 0 and (s >> steps) > 8 for s in (h, w)):
-        steps += 1
-    return ConvPlan(channels=c, start=(h >> steps, w >> steps), steps=steps)
+    return ConvPlan(channels=c, start=(start_h, start_w), steps=steps_h)
+
+
+def warn_large_mlp(shape: Sequence[int], who: str, *nets: nn.Module) -> None:
+    """Warn when a fully connected architecture is built for images above 64x64.
+
+    Fully connected G and D work at any size, but their first and last layers grow with the
+    pixel count and learn no image structure: above ``MLP_REASONABLE_PIXELS`` pixels a
+    ``UserWarning`` says so, with the networks' parameter count.
+
+    Args:
+        shape: The data's sample shape.
+        who: Names the architecture in the message.
+        nets: The networks built (their parameters are counted).
+    """
+    if len(shape) != 3 or shape[1] * shape[2] <= MLP_REASONABLE_PIXELS:
+        return
+    params = sum(p.numel() for net in nets for p in net.parameters())
+    warnings.warn(
+        f"{who} is fully connected: on {shape[1]}x{shape[2]} images its G and D hold "
+        f"{params / 1e6:.0f}M parameters and learn no image structure; a convolutional "
+        "architecture (dcgan, sngan, ...) fits this size",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def dcgan_init_(module: nn.Module) -> nn.Module:

@@ -54,7 +54,9 @@ ENTRIES: list[Spec] = [
         name="dcgan",
         summary="DCGAN: strided (transposed) convolutions, BatchNorm, ReLU/LeakyReLU, tanh.",
         description="No pooling; BatchNorm in G and D except G's output and D's input layers; "
-        "weights N(0, 0.02). Depth and start size follow the image size (28 -> 7x7, 32 -> 8x8); "
+        "weights N(0, 0.02). The paper's ladder sized from the data: G projects z to 4x4 and "
+        "doubles it with stride-2 transposed convolutions (32 px: 3, 64 px: 4 as in the paper, "
+        "128 px: 5; 28 px: 7x7 and 2), D mirrors it; any side of 4-7 px doubled, 16-256 px. "
         "`width` (64) sets the channels.",
         paper="Radford et al. 2016, Unsupervised Representation Learning with Deep "
         "Convolutional GANs, arXiv:1511.06434",

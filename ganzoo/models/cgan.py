@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from torch.nn.functional import one_hot
 
 from ganzoo.interfaces import Discriminator, DiscriminatorOutput, Generator
-from ganzoo.models.blocks import Maxout, require_labels
+from ganzoo.models.blocks import Maxout, data_shape, require_labels, warn_large_mlp
 from ganzoo.models.configs import CGANConfig
 from ganzoo.specs import DatasetSpec
 
@@ -67,9 +67,13 @@ class CGANDiscriminator(Discriminator):
 
 
 def build(config: CGANConfig, data: DatasetSpec) -> tuple[Generator, Discriminator]:
-    """Build the conditional MLP pair; ``data`` must have classes."""
+    """Build the conditional MLP pair; ``data`` must have classes.
+
+    Any image size; above 64x64 a warning says the networks grow with the pixels.
+    """
     assert data.num_classes is not None  # build_architecture rejects unlabelled data
-    return (
-        CGANGenerator(config, data.shape, data.num_classes),
-        CGANDiscriminator(config, data.shape, data.num_classes),
-    )
+    shape = data_shape(data.shape, "architecture 'cgan'")
+    g = CGANGenerator(config, shape, data.num_classes)
+    d = CGANDiscriminator(config, shape, data.num_classes)
+    warn_large_mlp(shape, "architecture 'cgan'", g, d)
+    return g, d

@@ -15,7 +15,12 @@ from ganzoo.specs import DatasetSpec
 
 def build(config: ConvConfig, data: DatasetSpec) -> tuple[Generator, Discriminator]:
     """Build DCGAN's G and D for the image shape of ``data``."""
-    conv_plan(data.shape, "architecture 'dcgan'")
+    return build_pair(config, data, "dcgan")
+
+
+def build_pair(config: ConvConfig, data: DatasetSpec, name: str) -> tuple[Generator, Discriminator]:
+    """DCGAN's G and D for ``data``; ``name`` is the architecture named in errors."""
+    conv_plan(data.shape, f"architecture {name!r}")
     g = ConvGenerator(config.latent_dim, data.shape, config.width)
     d = ConvDiscriminator(data.shape, config.width, norm=config.d_norm)
     return g, d

@@ -9,7 +9,13 @@ collapses onto one mode of ring-8 (measured, docs/architectures.md). D's head is
 from __future__ import annotations
 
 from ganzoo.interfaces import Discriminator, Generator
-from ganzoo.models.blocks import MLPDiscriminator, MLPGenerator, is_image
+from ganzoo.models.blocks import (
+    MLPDiscriminator,
+    MLPGenerator,
+    data_shape,
+    is_image,
+    warn_large_mlp,
+)
 from ganzoo.models.configs import MLPConfig
 from ganzoo.specs import DatasetSpec
 
@@ -18,18 +24,21 @@ POINTS_HIDDEN = ((128, 128, 128), (128, 128))
 
 
 def build(config: MLPConfig, data: DatasetSpec) -> tuple[Generator, Discriminator]:
-    """Build the MLP pair for ``data`` (any image shape, or points)."""
+    """Build the MLP pair for ``data`` (any image shape, or points).
+
+    Images above 64x64 get a warning (``warn_large_mlp``): the networks grow with the pixels.
+    """
+    shape = data_shape(data.shape, "architecture 'gan'")
     image = is_image(data)
     g_default, d_default = IMAGE_HIDDEN if image else POINTS_HIDDEN
     g = MLPGenerator(
         config.latent_dim,
-        data.shape,
+        shape,
         config.g_hidden or g_default,
         bounded=image,
         batchnorm=not image if config.g_batchnorm is None else config.g_batchnorm,
     )
     dropout = (0.5 if image else 0.0) if config.dropout is None else config.dropout
-    d = MLPDiscriminator(
-        data.shape, config.d_hidden or d_default, maxout=config.maxout, dropout=dropout
-    )
+    d = MLPDiscriminator(shape, config.d_hidden or d_default, maxout=config.maxout, dropout=dropout)
+    warn_large_mlp(shape, "architecture 'gan'", g, d)
     return g, d

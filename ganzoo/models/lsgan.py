@@ -6,6 +6,12 @@ loss, ``least-squares`` (targets a=0, b=c=1), applied to D's raw linear scores.
 
 from __future__ import annotations
 
-from ganzoo.models.dcgan import build
+from ganzoo.interfaces import Discriminator, Generator
+from ganzoo.models.configs import ConvConfig
+from ganzoo.models.dcgan import build_pair
+from ganzoo.specs import DatasetSpec
 
-__all__ = ["build"]
+
+def build(config: ConvConfig, data: DatasetSpec) -> tuple[Generator, Discriminator]:
+    """Build DCGAN's G and D for ``data`` (errors name ``lsgan``)."""
+    return build_pair(config, data, "lsgan")
