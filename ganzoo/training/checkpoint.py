@@ -2,7 +2,10 @@
 
 A checkpoint is a folder ``checkpoints/step-0000100/`` written under a temporary name and renamed
 into place, so a crash never leaves a half-written checkpoint; ``checkpoints/latest.json`` names
-the newest complete one.
+the newest complete one. Its ``state.json`` is the manifest: the sha256 of every other file
+(``files``), checked before anything is loaded, so a flipped bit in the weights is found rather
+than trained on. Every field of ``state.json`` is checked for its type before it is used; damage
+is a `ganzoo.errors.CheckpointError` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from ganzoo.weights import (
     read_tensors,
     save_module,
     save_tensors,
+    sha256_file,
 )
 
 LATEST = "latest.json"
+STATE = "state.json"
+"""A checkpoint's manifest: step, JSON state, optimizers' plain state, files' sha256."""
 
 
 def optimizer_to_files(opt: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict[str, Any]]:
@@ -59,6 +65,26 @@ def optimizer_from_files(
         raise CheckpointError(
             "the optimizer state in the checkpoint does not fit this model's parameters"
         )
+    params = dict(
+        zip(
+            (i for g in groups for i in g["params"]),
+            (p for g in opt.param_groups for p in g["params"]),
+            strict=True,
+        )
+    )
+    for idx, values in state.items():
+        if idx not in params:
+            raise CheckpointError(f"the optimizer state names parameter {idx}, which has none")
+        for key, value in values.items():
+            if not isinstance(value, Tensor):
+                continue
+            if value.dim() and value.shape != params[idx].shape:
+                raise CheckpointError(
+                    f"the optimizer state {idx}.{key} is shaped {tuple(value.shape)}, "
+                    f"its parameter {tuple(params[idx].shape)}"
+                )
+            if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                raise CheckpointError(f"the optimizer state {idx}.{key} holds NaN or infinity")
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 
@@ -102,7 +128,8 @@ def save_checkpoint(
         save_tensors(tensors, tmp / f"optim_{name}.safetensors")
         meta["optimizers"][name] = plain
     save_tensors(rng_state(), tmp / "rng.safetensors")
-    (tmp / "state.json").write_text(json.dumps(meta, indent=1))
+    meta["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
+    (tmp / STATE).write_text(json.dumps(meta, indent=1))
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -115,32 +142,49 @@ def save_checkpoint(
 
 def latest_checkpoint(folder: Path) -> Path:
     """The newest complete checkpoint under ``folder`` (a clear error if there is none)."""
+    return checkpoint_candidates(folder)[0]
+
+
+def checkpoint_candidates(folder: Path) -> list[Path]:
+    """The checkpoints under ``folder``, newest first: the one ``latest.json`` names, then the others.
+
+    Raises:
+        CheckpointError: There is none, or ``latest.json`` is unreadable.
+    """
     folder = Path(folder)
     pointer = folder / LATEST
+    first: list[Path] = []
     if pointer.is_file():
         try:
-            path = folder / json.loads(pointer.read_text())["path"]
-        except (ValueError, KeyError) as err:
+            info = json.loads(pointer.read_text())
+            name = info["path"]
+            if not isinstance(name, str) or Path(name).name != name:
+                raise ValueError(f"path {name!r} is not a folder name")
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
             raise CheckpointError(
                 f"{pointer} is corrupt ({err}); delete it to fall back to the newest step-* folder"
             ) from None
-        if path.is_dir():
-            return path
-    candidates = sorted(p for p in folder.glob("step-*") if p.is_dir())
+        if (folder / name).is_dir():
+            first = [folder / name]
+    others = sorted((p for p in folder.glob("step-*") if p.is_dir()), reverse=True)
+    candidates = first + [p for p in others if p not in first]
     if not candidates:
         raise CheckpointError(f"no checkpoint under {folder}: the run saved none yet")
-    return candidates[-1]
+    return candidates
 
 
-def load_checkpoint(
-    path: Path,
-    modules: dict[str, nn.Module],
-    optimizers: dict[str, torch.optim.Optimizer],
-    restore_rng: bool = True,
-) -> dict[str, Any]:
-    """Load a checkpoint into ``modules`` and ``optimizers``; return its JSON ``state``."""
-    path = Path(path)
-    meta_file = path / "state.json"
+def _field(path: Path, name: str, problem: str) -> CheckpointError:
+    return CheckpointError(f"checkpoint {path} is corrupt: {STATE} field {name} {problem}")
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """``state.json`` of the checkpoint at ``path``, each field checked for its type.
+
+    Raises:
+        CheckpointError: The file is unreadable, or a field is missing or of the wrong type
+            (the message names the checkpoint and the field).
+    """
+    meta_file = path / STATE
     try:
         meta = json.loads(meta_file.read_text())
     except (OSError, ValueError) as err:
@@ -154,11 +198,78 @@ def load_checkpoint(
         raise CheckpointError(
             f"checkpoint {path} is corrupt: {meta_file.name} lacks {', '.join(lacks)}"
         )
+    step = meta["step"]
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise _field(path, "step", f"must be a non-negative integer, not {step!r:.40}")
+    if not isinstance(meta["state"], dict):
+        raise _field(path, "state", "must be a mapping")
+    if not isinstance(meta["optimizers"], dict):
+        raise _field(path, "optimizers", "must be a mapping")
+    for name, opt in meta["optimizers"].items():
+        where = f"optimizers.{name}"
+        if not isinstance(opt, dict):
+            raise _field(path, where, "must be a mapping")
+        groups = opt.get("param_groups")
+        if not isinstance(groups, list) or not all(
+            isinstance(g, dict)
+            and isinstance(g.get("params"), list)
+            and all(isinstance(i, int) for i in g["params"])
+            for g in groups
+        ):
+            raise _field(path, f"{where}.param_groups", "must be a list of groups with params")
+        if not isinstance(opt.get("plain", {}), dict) or not all(
+            isinstance(v, dict) for v in opt.get("plain", {}).values()
+        ):
+            raise _field(path, f"{where}.plain", "must map parameter indices to mappings")
+    files = meta.get("files", {})
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and Path(k).name == k and isinstance(v, str) for k, v in files.items()
+    ):
+        raise _field(path, "files", "must map file names to sha256 digests")
+    return meta
+
+
+def verify_files(path: Path, meta: dict[str, Any]) -> None:
+    """Check every file the manifest lists against its sha256 (checkpoints without one: no check).
+
+    Raises:
+        CheckpointError: A listed file is missing or its content differs from when it was saved.
+    """
+    for name, digest in meta.get("files", {}).items():
+        file = path / name
+        if not file.is_file():
+            raise CheckpointError(f"checkpoint {path} is incomplete: {name} is missing")
+        if sha256_file(file) != digest:
+            raise CheckpointError(
+                f"checkpoint {path} is corrupt: {name} does not match the sha256 that "
+                f"{STATE} recorded when it was saved"
+            )
+
+
+def load_checkpoint(
+    path: Path,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+    restore_rng: bool = True,
+) -> dict[str, Any]:
+    """Load a checkpoint into ``modules`` and ``optimizers``; return its JSON ``state``.
+
+    The files are checked against the manifest's sha256 first, then each is loaded strictly:
+    the weights must fit the modules and be finite, the optimizer state must fit the
+    parameters.
+
+    Raises:
+        CheckpointError: One line naming the checkpoint, the file and what is wrong with it.
+    """
+    path = Path(path)
+    meta = read_manifest(path)
     if missing := sorted(set(optimizers) - set(meta["optimizers"])):
         raise CheckpointError(
-            f"checkpoint {path} cannot be resumed: {meta_file.name} has no state for the "
+            f"checkpoint {path} cannot be resumed: {STATE} has no state for the "
             f"optimizer(s) {', '.join(missing)}"
         )
+    verify_files(path, meta)
+    file = path / STATE
     try:
         for name, module in modules.items():
             file = path / f"{name}.safetensors"
@@ -167,7 +278,45 @@ def load_checkpoint(
             file = path / f"optim_{name}.safetensors"
             optimizer_from_files(opt, read_tensors(file), meta["optimizers"][name])
         if restore_rng:
-            set_rng_state(read_tensors(path / "rng.safetensors"))
-    except (WeightsError, KeyError) as err:
+            file = path / "rng.safetensors"
+            set_rng_state(read_tensors(file))
+    except WeightsError as err:
         raise CheckpointError(f"checkpoint {path} cannot be resumed: {err}") from None
+    except CheckpointError as err:
+        raise CheckpointError(f"checkpoint {path} cannot be resumed: {file.name}: {err}") from None
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt: {file.name} does not fit ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:200] if str(err) else 'no detail'})"
+        ) from None
     return {"step": meta["step"], **meta["state"]}
+
+
+def load_latest_intact(
+    folder: Path,
+    modules: dict[str, nn.Module],
+    optimizers: dict[str, torch.optim.Optimizer],
+) -> tuple[Path, dict[str, Any], list[str]]:
+    """Load the newest checkpoint under ``folder`` that is intact, falling back to older ones.
+
+    Returns:
+        The checkpoint loaded, its state, and why each newer one was passed over (one line
+        each; empty when the newest was intact).
+
+    Raises:
+        CheckpointError: There is no checkpoint, or none loads (the newest one's error).
+    """
+    skipped: list[str] = []
+    errors: list[CheckpointError] = []
+    for path in checkpoint_candidates(folder):
+        try:
+            return path, load_checkpoint(path, modules, optimizers), skipped
+        except CheckpointError as err:
+            errors.append(err)
+            skipped.append(str(err))
+    more = (
+        f" (and no older checkpoint loads either: {len(errors) - 1} tried)"
+        if len(errors) > 1
+        else ""
+    )
+    raise CheckpointError(f"{errors[0]}{more}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -335,3 +336,133 @@ def test_resaving_a_step_replaces_it(tmp_path: Path) -> None:
     shutil.rmtree(path)
     with pytest.raises(CheckpointError, match="no checkpoint"):
         latest_checkpoint(tmp_path)
+
+
+# ----------------------------------------------------------------- integrity (issue 17)
+def flip_data_bit(file: Path) -> None:
+    """Flip one bit of the tensor data (the last byte), leaving the safetensors header intact."""
+    data = bytearray(file.read_bytes())
+    data[-1] ^= 0x40
+    file.write_bytes(bytes(data))
+
+
+def test_manifest_records_the_sha256_of_every_file(tmp_path: Path) -> None:
+    pair = trained_pair(1)
+    path = save_checkpoint(tmp_path, 1, pair.modules, pair.optimizers, {})
+    files = json.loads((path / "state.json").read_text())["files"]
+    assert sorted(files) == sorted(p.name for p in path.iterdir() if p.name != "state.json")
+    for name, digest in files.items():
+        assert digest == hashlib.sha256((path / name).read_bytes()).hexdigest(), name
+
+
+@pytest.mark.parametrize(
+    "name", ["generator.safetensors", "optim_d.safetensors", "rng.safetensors"]
+)
+def test_a_flipped_data_bit_is_found_before_anything_loads(tmp_path: Path, name: str) -> None:
+    pair = trained_pair(2)
+    path = save_checkpoint(tmp_path, 2, pair.modules, pair.optimizers, {})
+    flip_data_bit(path / name)
+    other = Pair(1)
+    before = other.tensors()
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path, other.modules, other.optimizers)
+    msg = str(err.value)
+    assert str(path) in msg and name in msg and "sha256" in msg, msg
+    assert_same(other.tensors(), before)  # verified first: nothing was loaded
+
+
+def test_a_corrupt_latest_checkpoint_falls_back_to_the_previous_intact_one(
+    tmp_path: Path,
+) -> None:
+    pair = trained_pair(1)
+    save_checkpoint(tmp_path, 1, pair.modules, pair.optimizers, {"at": 1})
+    saved = pair.tensors()
+    pair.step(1)
+    newest = save_checkpoint(tmp_path, 2, pair.modules, pair.optimizers, {"at": 2})
+    flip_data_bit(newest / "discriminator.safetensors")
+    other = Pair(3)
+    path, state, skipped = ckpt.load_latest_intact(tmp_path, other.modules, other.optimizers)
+    assert path == tmp_path / "step-0000001" and state == {"step": 1, "at": 1}
+    assert len(skipped) == 1 and "step-0000002" in skipped[0]
+    assert "discriminator.safetensors" in skipped[0]
+    assert_same(other.tensors(), saved)
+    # every checkpoint corrupt: the newest one's error, saying the older ones failed too
+    flip_data_bit(tmp_path / "step-0000001" / "generator.safetensors")
+    with pytest.raises(CheckpointError, match=r"step-0000002.*no older checkpoint loads"):
+        ckpt.load_latest_intact(tmp_path, other.modules, other.optimizers)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda m: m.update(step="ten"), "field step"),
+        (lambda m: m.update(step=-1), "field step"),
+        (lambda m: m.update(state=[1, 2]), "field state"),
+        (lambda m: m.update(optimizers=[]), "field optimizers"),
+        (lambda m: m["optimizers"].update(g=5), "field optimizers.g"),
+        (lambda m: m["optimizers"]["g"].pop("param_groups"), "field optimizers.g.param_groups"),
+        (lambda m: m["optimizers"]["d"].update(param_groups=[{"params": "all"}]), "optimizers.d.param_groups"),
+        (lambda m: m["optimizers"]["d"].update(plain={"0": 3}), "field optimizers.d.plain"),
+        (lambda m: m.update(files={"../x": "00"}), "field files"),
+        (lambda m: m.update(files=["generator.safetensors"]), "field files"),
+    ],
+    ids=[
+        "step-str", "step-negative", "state-list", "optimizers-list", "optimizer-int",
+        "no-param-groups", "params-str", "plain-int", "files-path", "files-list",
+    ],
+)  # fmt: skip
+def test_wrong_types_in_state_json_name_the_file_and_the_field(
+    tmp_path: Path, edit, field: str
+) -> None:
+    pair = trained_pair(1)
+    path = save_checkpoint(tmp_path, 1, pair.modules, pair.optimizers, {})
+    meta = json.loads((path / "state.json").read_text())
+    edit(meta)
+    (path / "state.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path, Pair(1).modules, Pair(1).optimizers)
+    msg = str(err.value)
+    assert str(path) in msg and "state.json" in msg and field in msg, msg
+
+
+def resave(path: Path, name: str, edit) -> None:
+    """Change the tensors of one file and record its new sha256 (damage the checksum misses)."""
+    tensors = ckpt.read_tensors(path / name)
+    edit(tensors)
+    ckpt.save_tensors(tensors, path / name)
+    meta = json.loads((path / "state.json").read_text())
+    meta["files"][name] = hashlib.sha256((path / name).read_bytes()).hexdigest()
+    (path / "state.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "expected"),
+    [
+        ("optim_g.safetensors", lambda t: t.update({"0.exp_avg": torch.zeros(2, 2)}), "shaped (2, 2)"),
+        ("optim_g.safetensors", lambda t: t.update({"0.exp_avg": t["0.exp_avg"] * float("nan")}), "NaN"),
+        ("optim_d.safetensors", lambda t: t.update({"garbage": torch.zeros(1)}), "optim_d.safetensors"),
+        ("optim_d.safetensors", lambda t: t.update({"99.momentum_buffer": torch.zeros(1)}), "parameter 99"),
+        ("rng.safetensors", lambda t: t.update(cpu=torch.zeros(3)), "rng.safetensors"),
+        ("rng.safetensors", lambda t: t.pop("cpu"), "rng.safetensors"),
+        ("generator.safetensors", lambda t: t.update({"0.weight": t["0.weight"] / 0}), "NaN or infinite"),
+    ],
+    ids=["optim-shape", "optim-nan", "optim-name", "optim-index", "rng-wrong", "rng-missing", "weights-inf"],
+)  # fmt: skip
+def test_damaged_tensors_name_the_file(tmp_path: Path, name: str, edit, expected: str) -> None:
+    pair = trained_pair(2)
+    path = save_checkpoint(tmp_path, 2, pair.modules, pair.optimizers, {})
+    resave(path, name, edit)
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path, Pair(1).modules, Pair(1).optimizers)
+    msg = str(err.value)
+    assert str(path) in msg and name in msg and expected in msg and "\n" not in msg, msg
+
+
+def test_a_checkpoint_without_checksums_still_loads(tmp_path: Path) -> None:
+    """Checkpoints written before the manifest had ``files`` (ganzoo 0.1) load unverified."""
+    pair = trained_pair(1)
+    path = save_checkpoint(tmp_path, 1, pair.modules, pair.optimizers, {"a": 1})
+    meta = json.loads((path / "state.json").read_text())
+    del meta["files"]
+    (path / "state.json").write_text(json.dumps(meta))
+    assert load_checkpoint(path, Pair(2).modules, Pair(2).optimizers) == {"step": 1, "a": 1}
