@@ -91,13 +91,52 @@ def loss_spec(name: str) -> LossSpec:
     return get_registry().get(name, "loss").spec  # type: ignore[return-value]
 
 
-def build_architecture(
-    spec: ArchitectureSpec, data: str | DatasetSpec | None = None, **overrides: Any
-) -> GANModel:
-    """Build an untrained generator/discriminator pair of ``spec`` sized for data set ``data``."""
+def data_spec_of(data: Any, default: str | None = None) -> DatasetSpec:
+    """The spec that sizes networks for ``data``.
+
+    Args:
+        data: A registered data set name, a path to a folder of images or an array file, a
+            ``DatasetSpec``, built data (``TensorData``), or a tensor, numpy array or
+            ``torch.utils.data.Dataset`` (sized from its samples and labels); None: ``default``.
+        default: The name used for None (an architecture's default data set).
+
+    Raises:
+        DataError: The data cannot size a network (a registered data set whose shape comes
+            from its files, with no files given; an object ganzoo cannot train on).
+    """
+    if data is None:
+        data = default
+    if isinstance(data, str):
+        from ganzoo.data.sources import resolve_data_argument
+
+        registered = data in get_registry().names("dataset")
+        name, options, _ = resolve_data_argument(data, registered)
+        if options:  # an existing path: its files say the shape
+            return build_entry(name, **options).spec  # type: ignore[no-any-return]
+        data = dataset_spec(name)
+    if isinstance(data, DatasetSpec):
+        if data.shape is None:
+            raise DataError(
+                f"data set {data.name!r} takes its shape from its files: build it first and "
+                f"pass the result, e.g. data=ganzoo.build({data.name!r}, path=...)"
+            )
+        return data
+    spec = getattr(data, "spec", None)
+    if isinstance(spec, DatasetSpec) and spec.shape is not None:  # built data (TensorData)
+        return spec
+    from ganzoo.data.objects import as_data
+
+    return as_data(data).spec
+
+
+def build_architecture(spec: ArchitectureSpec, data: Any = None, **overrides: Any) -> GANModel:
+    """Build an untrained generator/discriminator pair of ``spec`` sized for ``data``.
+
+    ``data`` is anything `data_spec_of` takes (default: the architecture's default data set).
+    """
     from ganzoo.gan import GANModel
 
-    data_spec = data if isinstance(data, DatasetSpec) else dataset_spec(data or spec.default_data)
+    data_spec = data_spec_of(data, spec.default_data)
     if data_spec.modality not in spec.modalities:
         raise DataError(
             f"architecture {spec.name!r} works on {' or '.join(spec.modalities)} data, but data set "

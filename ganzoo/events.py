@@ -25,8 +25,8 @@ from typing import Any, Literal, get_args
 
 Severity = Literal["info", "warning", "critical"]
 """How bad an alarm is; ``--on-alarm stop`` stops a run at a ``critical`` one."""
-NoticeKind = Literal["resume", "stopped", "error"]
-"""What a `Notice` reports: the run resumed, stopped early, or failed."""
+NoticeKind = Literal["resume", "stopped", "error", "data"]
+"""What a `Notice` reports: the run resumed, stopped early, failed, or which data it read."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,8 @@ class Notice:
     """Something the run says about itself, in words."""
 
     kind: NoticeKind
-    """``resume``, ``stopped`` (early, asked by a callback) or ``error`` (it cannot go on)."""
+    """``resume``, ``stopped`` (early, asked by a callback), ``error`` (it cannot go on) or
+    ``data`` (which data the run reads, when a name could mean a path or a data set)."""
     step: int
     """The step it happened at."""
     message: str

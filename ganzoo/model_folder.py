@@ -61,6 +61,9 @@ def folder_config(model: GANModel, metrics: dict[str, float] | None, reproduce: 
         },
         "config": model.config_dict(),
         "dataset": model.data.name,
+        # the data's own spec (its real shape and classes): a model trained on an image folder,
+        # an array file or a tensor loads without the data, and without its name registered
+        "dataset_spec": model.data.model_dump(mode="json"),
         "metrics": dict(metrics or {}),
         "reproduce": reproduce,
         "files": files,

@@ -225,13 +225,21 @@ class DiagnosticSpec(_Buildable):
 
 
 class DatasetSpec(_Buildable):
-    """A data set; the builder returns a ``ganzoo.data.tensor_data.TensorData`` (all of it, in memory)."""
+    """A data set; the builder returns a ``ganzoo.data.tensor_data.TensorData``.
+
+    The built data's own ``spec`` is this one with the real ``shape`` and ``num_classes`` filled
+    in (`ganzoo.data.tensor_data.derived_spec`) where they depend on options or files: networks
+    are sized from that one.
+    """
 
     kind: Literal["dataset"] = "dataset"
     """The entry's kind (fixed)."""
     modality: Literal["image", "points"] = "image"
     """Images ``(C, H, W)`` or points ``(D,)``; architectures and metrics declare which they fit."""
-    shape: tuple[int, ...] = Field(description="Shape of one sample, e.g. (1, 28, 28) or (2,).")
+    shape: tuple[int, ...] | None = Field(
+        description="Shape of one sample, e.g. (1, 28, 28) or (2,); None when it comes from the "
+        "files (an image folder, an array file): the built data carries a spec with the real one."
+    )
     num_classes: int | None = Field(None, ge=2)
     """Number of classes of its labels; None when it has none (conditional models need them)."""
     num_modes: int | None = Field(None, ge=1, description="Known modes, for coverage metrics.")

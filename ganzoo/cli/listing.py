@@ -23,7 +23,7 @@ def _detail(spec: Any) -> str:
     if kind == "architecture":
         return f"loss={spec.default_loss} data={spec.default_data}"
     if kind == "dataset":
-        shape = "x".join(str(s) for s in spec.shape)
+        shape = "x".join(str(s) for s in spec.shape) if spec.shape else "(shape from the files)"
         return f"{spec.modality} {shape}" + (
             f", {spec.num_classes} classes" if spec.num_classes else ""
         )

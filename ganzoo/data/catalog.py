@@ -53,4 +53,16 @@ ENTRIES: list[DatasetSpec] = [
         num_modes=25,
         tags=("toy", "mode-collapse"),
     ),
+    DatasetSpec(
+        name="array-file",
+        summary="Your own images or points in one .npy, .npz or .safetensors file.",
+        description="Images (N, C, H, W), (N, H, W, C) or (N, H, W), uint8 or float in a stated "
+        "value_range (default [-1, 1]), or points (N, D); labels from an array named 'y' or "
+        "'labels'. A .npy file is memory-mapped. `ganzoo train ARCH --data FILE` picks this data "
+        "set for an existing file with one of those suffixes.",
+        builder="ganzoo.data.arrays:build_array_file",
+        config="ganzoo.data.configs:ArrayFileConfig",
+        shape=None,
+        tags=("own-data",),
+    ),
 ]

@@ -49,3 +49,25 @@ class GridConfig(BaseModel):
     sigma: float = Field(0.05, gt=0)
     seed: int = 0
     limit: int | None = Field(None, ge=1)
+
+
+class ArrayFileConfig(BaseModel):
+    """Images or points stored in one ``.npy``, ``.npz`` or ``.safetensors`` file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field(
+        description="The file: .npy (one array), .npz or .safetensors (named arrays)."
+    )
+    key: str | None = Field(
+        None,
+        description="The samples' array in an .npz/.safetensors file; None: 'x', 'images', "
+        "'data' or 'points', else the only array that is not the labels.",
+    )
+    labels_key: str | None = Field(
+        None, description="The labels' array; None: 'y' or 'labels' when present."
+    )
+    value_range: tuple[float, float] | None = Field(
+        None, description="Range of float images, e.g. [0, 1]; None: [-1, 1] (uint8: 0..255)."
+    )
+    unlabelled: bool = Field(False, description="Ignore the labels even when the file has them.")
+    limit: int | None = Field(None, ge=1, description="Use only the first N samples.")

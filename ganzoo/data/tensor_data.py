@@ -56,3 +56,29 @@ class TensorData:
     def subset(self, n: int) -> TensorData:
         """The first ``n`` samples (tests, quick runs)."""
         return TensorData(self.x[:n], None if self.y is None else self.y[:n], self.spec, self.modes)
+
+
+def derived_spec(
+    spec: DatasetSpec,
+    shape: tuple[int, ...],
+    num_classes: int | None = None,
+    **fields: object,
+) -> DatasetSpec:
+    """The spec of data actually built from ``spec``: its real sample shape and classes.
+
+    A registered spec may leave the shape open (an image folder, an array file) or have options
+    that change it (a ``resolution``); the networks are sized from the built data's spec, which
+    this makes (validated like any spec).
+
+    Args:
+        spec: The registered spec the data was built from.
+        shape: The shape of one sample, ``(C, H, W)`` or ``(D,)``.
+        num_classes: The number of classes of its labels (None: no labels).
+        **fields: Other spec fields to replace (``modality``, ``num_modes``, ``name``, ...).
+
+    Returns:
+        A new, validated ``DatasetSpec``.
+    """
+    values = spec.model_dump()
+    values.update(shape=tuple(int(s) for s in shape), num_classes=num_classes, **fields)
+    return DatasetSpec.model_validate(values)

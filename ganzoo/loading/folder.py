@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from ganzoo.building import build_architecture
-from ganzoo.errors import WeightsError
+from ganzoo.errors import WeightsError, format_validation_error
 from ganzoo.loading.architecture import require_architecture
 from ganzoo.loading.run_dir import load_run_model
 from ganzoo.model_folder import is_model_folder, load_weights, read_folder_config
+from ganzoo.specs import DatasetSpec
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -29,7 +32,15 @@ def build_from_config(config: dict[str, Any], where: str) -> GANModel:
         PluginError: no installed plugin registers the architecture (naming the package).
     """
     spec = require_architecture(config["architecture"], where, config.get("architecture_plugin"))
-    return build_architecture(spec, data=config["dataset"], **(config.get("config") or {}))
+    data: Any = config["dataset"]
+    if config.get("dataset_spec") is not None:
+        try:
+            data = DatasetSpec.model_validate(config["dataset_spec"])
+        except ValidationError as err:
+            raise WeightsError(
+                format_validation_error(err, f"dataset_spec in {where}'s config.json")
+            ) from None
+    return build_architecture(spec, data=data, **(config.get("config") or {}))
 
 
 def load_local_dir(folder: str | Path) -> GANModel:

@@ -6,7 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.building import architecture_spec, build_architecture
-from ganzoo.training.rundir import checkpoint_weight_files, read_run_config
+from ganzoo.training.rundir import (
+    checkpoint_weight_files,
+    read_run_config,
+    read_run_data_spec,
+)
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -31,7 +35,8 @@ def load_run_model(run_dir: str | Path, use_ema: bool = True, device: Any = None
 
     config = read_run_config(Path(run_dir))
     arch = architecture_spec(config.architecture)
-    model = build_architecture(arch, data=config.data, **config.architecture_options)
+    data = read_run_data_spec(Path(run_dir)) or config.data
+    model = build_architecture(arch, data=data, **config.architecture_options)
     files = checkpoint_weight_files(Path(run_dir), use_ema=use_ema)
     load_module_file(model.generator, files["generator"])
     if model.discriminator is not None and "discriminator" in files:

@@ -60,12 +60,14 @@ class Trainer:
         run_dir: Path,
         callbacks: list[Callback] | None = None,
         strategy: Strategy | None = None,
+        data: Any = None,
     ) -> None:
         self.config, self.run_dir = config, Path(run_dir)
         self.strategy = strategy or SingleProcess(config)
         self.callbacks: list[Callback] = list(callbacks or []) if self.strategy.is_main else []
         self.device = self.strategy.device
-        parts = build_parts(config, self.device)
+        parts = build_parts(config, self.device, data)
+        self.resolved_config = parts.config
         self.arch, self.data_name, self.loss_name = parts.arch, parts.data_name, parts.loss_name
         self.data, self.model, self.optimizer = parts.data, parts.model, parts.optimizer
         self.batches = Batches(
@@ -90,7 +92,8 @@ class Trainer:
         self.status = "created"
         self._stop_reason: str | None = None
         self._stop_due = False  # a record or a grid was made: callbacks may have asked to stop
-        self._pending: list[Event] = []  # sent once the callbacks are attached (run start)
+        # sent once the callbacks are attached (run start)
+        self._pending: list[Event] = [Notice("data", 0, note) for note in parts.notes]
         self._prior: tuple[float, int] = (0.0, 0)
         self._summary: dict[str, Any] = {}
 
@@ -101,6 +104,7 @@ class Trainer:
         callbacks: list[Callback] | None = None,
         resume: bool = False,
         strategy: Strategy | None = None,
+        data: Any = None,
     ) -> Trainer:
         """A trainer for ``config``, new or resumed.
 
@@ -115,6 +119,9 @@ class Trainer:
             resume: Continue the run in ``config.out`` from its latest checkpoint.
             strategy: How to spread the run over processes; default `choose_strategy`'s
                 (several processes under a torchrun launch, else one).
+            data: Train on this Python object (a tensor, numpy array or
+                ``torch.utils.data.Dataset``; see `ganzoo.data.objects.as_data`) instead of the
+                data set ``config.data`` names; a resumed run needs it passed again.
         """
         run_dir = Path(config.out) if config.out else default_run_dir(config)
         if not resume and (run_dir / "config.json").exists():
@@ -122,7 +129,7 @@ class Trainer:
                 f"run directory {run_dir} already holds a run; pass --resume {run_dir} to continue it, "
                 "or choose another --out"
             )
-        trainer = cls(config, run_dir, callbacks, strategy or choose_strategy(config))
+        trainer = cls(config, run_dir, callbacks, strategy or choose_strategy(config), data)
         if resume:
             trainer._resume()
         return trainer
@@ -304,7 +311,7 @@ class Trainer:
         """
         self._prior = previous_segments(self.run_dir, self.step)
         if self.is_main:
-            write_config(self.run_dir, self.config, self.data_name, self.loss_name)
+            write_config(self.run_dir, self.resolved_config, self.data.spec)
         self.status = "running"
         for cb in self.callbacks:
             cb.on_start(self)

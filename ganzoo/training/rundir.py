@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import CheckpointError
+from ganzoo.specs import DatasetSpec
 from ganzoo.training.config import TrainConfig
+
+DATA_FILE = "data.json"
+"""The run directory's record of the data set's spec (shape and classes included)."""
 
 
 def is_run_dir(path: Path) -> bool:
@@ -28,6 +32,21 @@ def read_run_config(run_dir: Path) -> TrainConfig:
         return TrainConfig(**json.loads(path.read_text()))
     except Exception as err:
         raise CheckpointError(f"{path} is not a valid training config: {err}") from None
+
+
+def read_run_data_spec(run_dir: Path) -> DatasetSpec | None:
+    """The spec of the data a run trained on (``data.json``), or None for a run without one.
+
+    Runs written before ``data.json`` existed trained on registered data sets, whose spec the
+    registry still has.
+    """
+    path = Path(run_dir) / DATA_FILE
+    if not path.is_file():
+        return None
+    try:
+        return DatasetSpec.model_validate_json(path.read_bytes())
+    except Exception as err:
+        raise CheckpointError(f"{path} is not a valid data set spec: {err}") from None
 
 
 def read_events(run_dir: Path) -> list[dict[str, Any]]:

@@ -14,7 +14,9 @@ import torch
 
 from ganzoo._version import __version__
 from ganzoo.hardware import cpu_name
+from ganzoo.specs import DatasetSpec
 from ganzoo.training.config import TrainConfig
+from ganzoo.training.rundir import DATA_FILE
 
 
 def default_run_dir(config: TrainConfig) -> Path:
@@ -40,10 +42,19 @@ def hardware(device: torch.device) -> str:
     return f"{cpu_name()}, {threads} thread{'s' if threads > 1 else ''}"
 
 
-def write_config(run_dir: Path, config: TrainConfig, data_name: str, loss_name: str) -> None:
-    """Write ``config.json``: the config with the data set, loss and run directory filled in."""
+def write_config(run_dir: Path, config: TrainConfig, data_spec: DatasetSpec) -> None:
+    """Write ``config.json`` (the resolved config and the run directory) and ``data.json``.
+
+    ``data.json`` is the spec of the data the run trains on, with its real sample shape and
+    classes, so the run's model loads without reading the data again (an image folder, an
+    array file, data given in Python).
+    """
+    from ganzoo.weights import atomic_write_bytes
+
     run_dir.mkdir(parents=True, exist_ok=True)
-    resolved = config.model_copy(update={"data": data_name, "loss": loss_name, "out": str(run_dir)})
+    resolved = config.model_copy(update={"out": str(run_dir)})
+    text = json.dumps(data_spec.model_dump(mode="json"), indent=2) + "\n"
+    atomic_write_bytes(run_dir / DATA_FILE, text.encode())
     (run_dir / "config.json").write_text(json.dumps(resolved.model_dump(mode="json"), indent=2))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,8 +35,26 @@ def _buildable() -> list[str]:
     ]
 
 
+def _own_files(name: str, folder: Path) -> dict[str, Any]:
+    """The ``path`` option of a data set that reads the user's files, pointing at a tiny one."""
+    import numpy as np
+
+    if name == "array-file":
+        np.save(folder / "x.npy", np.zeros((10, 1, 8, 8), dtype=np.uint8))
+        return {"path": str(folder / "x.npy")}
+    if name == "image-folder":
+        from PIL import Image
+
+        for i in range(10):
+            Image.new("L", (16, 16), color=i * 20).save(folder / f"{i}.png")
+        return {"path": str(folder)}
+    return {}
+
+
 @pytest.mark.parametrize("name", _buildable())
-def test_info_shows_the_defaults_that_are_built(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_info_shows_the_defaults_that_are_built(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     received: list[BaseModel | None] = []
     make_config = building.make_config
 
@@ -45,7 +64,7 @@ def test_info_shows_the_defaults_that_are_built(name: str, monkeypatch: pytest.M
         return config
 
     monkeypatch.setattr(building, "make_config", spy)
-    overrides = SMALL.get(name, {})
+    overrides = {**SMALL.get(name, {}), **_own_files(name, tmp_path)}
     built = building.build_entry(name, **overrides)
 
     shown = api.info(name)
@@ -58,8 +77,9 @@ def test_info_shows_the_defaults_that_are_built(name: str, monkeypatch: pytest.M
     # and the object keeps the config it was built from
     if hasattr(built, "config"):
         assert built.config is config
-    else:  # a data set: as many samples as its options ask for
-        assert len(built) == (overrides.get("limit") or config.size)  # type: ignore[attr-defined]
+    else:  # a data set: as many samples as its options ask for (or its files hold)
+        size = overrides.get("limit") or getattr(config, "size", None) or 10
+        assert len(built) == size  # type: ignore[arg-type]
 
 
 def test_sngan_builds_with_the_latent_size_its_listing_shows() -> None:
