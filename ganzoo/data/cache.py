@@ -258,7 +258,8 @@ def build(
                         n += 1
                     seen += 1
                 try:
-                    f.write(memoryview(buffer[:n]).cast("B"))
+                    if n:
+                        f.write(memoryview(buffer[:n]).cast("B"))
                 except OSError as err:  # e.g. the disk is full
                     raise _write_error(root, err) from None
                 kept += n
@@ -288,7 +289,7 @@ def build(
             raise _write_error(root, err) from None
     finally:
         for leftover in (tmp, tmp.with_suffix(".json.tmp")):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # not there (the usual case), or no folder
                 leftover.unlink()
     entry = lookup(key, cache_dir)
     if entry is None:  # written but not readable back: a broken file system, not bad input
