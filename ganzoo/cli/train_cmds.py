@@ -41,10 +41,37 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _data_argument(text: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``--data``'s data set name and options; says on stderr which was used when ambiguous."""
+    from ganzoo.data.sources import resolve_data_argument
+    from ganzoo.registry import get_registry
+
+    registered = text in get_registry().names("dataset")
+    name, path_options, note = resolve_data_argument(text, registered)
+    if note:
+        typer.echo(note, err=True)
+    return name, {**options, **path_options}
+
+
 def train_command(
     target: str = typer.Argument(None, help="Architecture name or a YAML/JSON config file."),
     data: str = typer.Option(
-        None, "--data", "-d", help="Data set name (default: the architecture's)."
+        None,
+        "--data",
+        "-d",
+        help="Data set name, a folder of images or a .npy/.npz/.safetensors file (an existing "
+        "path wins over a name; default: the architecture's data set).",
+    ),
+    resolution: int = typer.Option(
+        None,
+        "--resolution",
+        help="Image side in pixels (resize + center-crop); data's own: default.",
+    ),
+    channels: int = typer.Option(
+        None, "--channels", help="Image folders: 1 (grey) or 3 (RGB); default: detected."
+    ),
+    unlabelled: bool = typer.Option(
+        False, "--unlabelled", help="Ignore class subfolders / labels (unconditional training)."
     ),
     loss: str = typer.Option(None, "--loss", "-l", help="Loss name (default: the architecture's)."),
     steps: int = typer.Option(None, "--steps", help="Generator updates to run."),
@@ -94,6 +121,13 @@ def train_command(
         data_options["root"] = str(data_root)
     if download:
         data_options["download"] = True
+    for key, value in {"resolution": resolution, "channels": channels}.items():
+        if value is not None:
+            data_options[key] = value
+    if unlabelled:
+        data_options["unlabelled"] = True
+    if data is not None:
+        data, data_options = _data_argument(data, data_options)
     optimizer = {
         k: v for k, v in {"lr_g": lr_g, "lr_d": lr_d, "n_critic": n_critic}.items() if v is not None
     }
