@@ -25,8 +25,10 @@ from typing import Any, Literal, get_args
 
 Severity = Literal["info", "warning", "critical"]
 """How bad an alarm is; ``--on-alarm stop`` stops a run at a ``critical`` one."""
-NoticeKind = Literal["resume", "stopped", "error", "data"]
-"""What a `Notice` reports: the run resumed, stopped early, failed, or which data it read."""
+NoticeKind = Literal["resume", "stopped", "error", "data", "interrupted", "warning", "claim"]
+"""What a `Notice` reports: the run resumed, stopped early, failed, which data it read, was
+interrupted (SIGINT/SIGTERM, with a checkpoint saved), a warning (a corrupt checkpoint passed
+over), or that it took over a run directory whose last holder died."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,9 @@ class Notice:
     """Something the run says about itself, in words."""
 
     kind: NoticeKind
-    """``resume``, ``stopped`` (early, asked by a callback), ``error`` (it cannot go on) or
-    ``data`` (which data the run reads, when a name could mean a path or a data set)."""
+    """``resume``, ``stopped`` (early, asked by a callback), ``error`` (it cannot go on),
+    ``data`` (which data the run reads, when a name could mean a path or a data set),
+    ``interrupted`` (SIGINT/SIGTERM; a checkpoint was saved), ``warning`` or ``claim``."""
     step: int
     """The step it happened at."""
     message: str
