@@ -6,13 +6,16 @@ from pathlib import Path
 
 import typer
 
+from ganzoo.cli import options
 from ganzoo.errors import ConfigError
 
 
 def diagnose_command(
     target: str = typer.Argument(..., help="A run directory, or a pretrained model name."),
-    samples: int = typer.Option(1000, "-n", help="Samples for the sample-based detectors."),
-    seed: int = typer.Option(0, "--seed"),
+    samples: int = typer.Option(
+        1000, "-n", help="Samples for the sample-based detectors.", callback=options.eval_samples
+    ),
+    seed: int = typer.Option(0, "--seed", callback=options.seed),
     plot: Path = typer.Option(
         None, "--plot", help="Where to save the PNG (default RUN_DIR/diagnostics.png)."
     ),
@@ -59,12 +62,25 @@ def diagnose_command(
         typer.echo("no checkpoints: sample-based detectors skipped")
         return
     import ganzoo
+    from ganzoo.data.objects import IN_MEMORY
     from ganzoo.diagnostics.report import diagnose_samples
     from ganzoo.training.setup import load_data
 
     model = ganzoo.load(target)
     options = {"root": str(data_root)} if data_root else {}
-    data = load_data(model.data.name, options)
+    name = model.data.name
+    if is_dir:  # the data set and options the run trained on (a folder, an array file, ...)
+        from ganzoo.training.rundir import read_run_config
+
+        run_config = read_run_config(path)
+        name, options = run_config.data or name, {**run_config.data_options, **options}
+    if name == IN_MEMORY:
+        raise ConfigError(
+            f"{target} trained on data given in Python, which the sample-based detectors need; "
+            "run them from Python (ganzoo.diagnostics.report.diagnose_samples), or pass "
+            "--records-only"
+        )
+    data = load_data(name, options)
     x = model.sample(samples, seed=seed).float().cpu()
     alarms = diagnose_samples(x, data)
     typer.echo(f"sample-based detectors on {samples} samples of {model.name} ({model.data.name}):")

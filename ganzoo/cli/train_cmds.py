@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from ganzoo.cli import options
 from ganzoo.errors import ConfigError
 
 
@@ -74,19 +75,28 @@ def train_command(
         False, "--unlabelled", help="Ignore class subfolders / labels (unconditional training)."
     ),
     loss: str = typer.Option(None, "--loss", "-l", help="Loss name (default: the architecture's)."),
-    steps: int = typer.Option(None, "--steps", help="Generator updates to run."),
-    epochs: float = typer.Option(
-        None, "--epochs", help="Passes over the data (instead of --steps)."
+    steps: int = typer.Option(
+        None, "--steps", help="Generator updates to run.", callback=options.count
     ),
-    batch_size: int = typer.Option(None, "--batch-size", "-b"),
+    epochs: float = typer.Option(
+        None,
+        "--epochs",
+        help="Passes over the data (instead of --steps).",
+        callback=options.positive,
+    ),
+    batch_size: int = typer.Option(None, "--batch-size", "-b", callback=options.count),
     out: Path = typer.Option(None, "--out", "-o", help="Run directory (must not hold a run yet)."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory."),
-    seed: int = typer.Option(None, "--seed"),
-    lr_g: float = typer.Option(None, "--lr-g"),
-    lr_d: float = typer.Option(None, "--lr-d"),
-    n_critic: int = typer.Option(None, "--n-critic"),
-    device: str = typer.Option(None, "--device", help="auto, cpu, cuda, ..."),
-    ema: float = typer.Option(None, "--ema", help="EMA decay of G's weights (e.g. 0.999)."),
+    seed: int = typer.Option(None, "--seed", callback=options.seed),
+    lr_g: float = typer.Option(None, "--lr-g", callback=options.positive),
+    lr_d: float = typer.Option(None, "--lr-d", callback=options.positive),
+    n_critic: int = typer.Option(None, "--n-critic", callback=options.count),
+    device: str = typer.Option(
+        None, "--device", help="auto, cpu, cuda, ...", callback=options.device_name
+    ),
+    ema: float = typer.Option(
+        None, "--ema", help="EMA decay of G's weights (e.g. 0.999).", callback=options.unit_open
+    ),
     data_root: Path = typer.Option(
         None, "--data-root", help="Folder holding MNIST/raw (or $GANZOO_DATA)."
     ),
@@ -195,13 +205,17 @@ def sample_command(
     name: str = typer.Argument(
         ..., help="Pretrained model name, hf-hub:owner/repo, local-dir:PATH or a run dir."
     ),
-    n: int = typer.Option(64, "-n", help="Number of samples."),
-    seed: int = typer.Option(0, "--seed"),
-    klass: int = typer.Option(None, "--class", help="Class to draw (conditional models)."),
+    n: int = typer.Option(
+        64, "-n", help=f"Number of samples (1..{options.MAX_SAMPLES}).", callback=options.samples
+    ),
+    seed: int = typer.Option(0, "--seed", callback=options.seed),
+    klass: int = typer.Option(
+        None, "--class", help="Class to draw (conditional models).", callback=options.class_index
+    ),
     out: Path = typer.Option(
         Path("samples.png"), "--out", "-o", help=".png grid, or .safetensors/.npz/.pt tensors."
     ),
-    device: str = typer.Option(None, "--device"),
+    device: str = typer.Option(None, "--device", callback=options.device_name),
     revision: str = typer.Option(None, "--revision", help="Hub revision (hf-hub: names)."),
 ) -> None:
     """Draw samples from a model and save a PNG grid (or the raw tensors)."""
@@ -216,8 +230,9 @@ def sample_command(
         from ganzoo.images import save_samples
 
         modes = None
-        if model.data.modality == "points":
-            # the data set's own defaults: a plugin's point data set need not take a size
+        if model.data.modality == "points" and model.data.num_modes:
+            # a registered mixture's centres, built with the data set's own defaults (a
+            # plugin's point data set need not take a size); own points have none to draw
             modes = ganzoo.build(model.data.name).modes
         save_samples(samples, out, modes=modes)
     elif suffix == ".safetensors":
