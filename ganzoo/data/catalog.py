@@ -9,7 +9,9 @@ ENTRIES: list[DatasetSpec] = [
         name="mnist",
         summary="MNIST handwritten digits, 28x28 grey, 10 classes (60,000 train / 10,000 test).",
         description="Read with torchvision from `--data-root`/`GANZOO_DATA` (download=True fetches it "
-        "when online). Kept in memory as one uint8 tensor, scaled to [-1, 1] per batch.",
+        "when online). Kept in memory as one uint8 tensor, scaled to [-1, 1] per batch. Option "
+        "`resolution`: 32 pads 2 px of background on each side, other sides are resized (Pillow "
+        "bicubic); the built data's spec has that shape.",
         paper="LeCun et al. 1998, Gradient-based learning applied to document recognition",
         builder="ganzoo.data.mnist:build_mnist",
         config="ganzoo.data.configs:MNISTConfig",
@@ -22,7 +24,7 @@ ENTRIES: list[DatasetSpec] = [
         name="stacked-mnist",
         summary="Three MNIST digits as the RGB channels of one 28x28 image: 1000 modes.",
         description="Built from MNIST with a seed, as in VEEGAN and PacGAN; the label is "
-        "100*red + 10*green + blue.",
+        "100*red + 10*green + blue. Option `resolution` as for mnist (the same digits).",
         paper="Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
         builder="ganzoo.data.mnist:build_stacked_mnist",
         config="ganzoo.data.configs:StackedMNISTConfig",

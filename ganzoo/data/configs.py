@@ -18,6 +18,13 @@ class MNISTConfig(BaseModel):
     train: bool = True
     download: bool = Field(False, description="Fetch MNIST from the web if it is not under root.")
     limit: int | None = Field(None, ge=1, description="Use only the first N images.")
+    resolution: int | None = Field(
+        None,
+        ge=4,
+        le=1024,
+        description="Image side in pixels. None: 28 (as published); 32: 2 px of background "
+        "padded on each side; other sides: resized (Pillow bicubic, antialiased).",
+    )
 
 
 class StackedMNISTConfig(MNISTConfig):
