@@ -67,4 +67,17 @@ ENTRIES: list[DatasetSpec] = [
         shape=None,
         tags=("own-data",),
     ),
+    DatasetSpec(
+        name="image-folder",
+        summary="Your own images: a folder of files Pillow reads, class subfolders as labels.",
+        description="Scanned recursively in sorted order; grey or RGB detected (or channels=1|3); "
+        "center-cropped and resized to resolution with a recorded filter (lanczos). Decoded once "
+        "into a memory-mapped uint8 cache ($GANZOO_CACHE, else ~/.cache/ganzoo/data-cache) keyed "
+        "by the files and the transform; unreadable files are skipped and named. `ganzoo train "
+        "ARCH --data FOLDER` picks this data set for an existing folder.",
+        builder="ganzoo.data.folder:build_image_folder",
+        config="ganzoo.data.configs:ImageFolderConfig",
+        shape=None,
+        tags=("own-data",),
+    ),
 ]

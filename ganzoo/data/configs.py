@@ -7,6 +7,8 @@ importing torch.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -78,3 +80,37 @@ class ArrayFileConfig(BaseModel):
     )
     unlabelled: bool = Field(False, description="Ignore the labels even when the file has them.")
     limit: int | None = Field(None, ge=1, description="Use only the first N samples.")
+
+
+class ImageFolderConfig(BaseModel):
+    """A folder of images (any format Pillow reads), class subfolders as labels.
+
+    ``filter`` defaults to ``lanczos``: Pillow's resize widens the filter by the shrink factor, so
+    it antialiases when shrinking (as torchvision's ``antialias=True`` does), and Lanczos keeps
+    the most detail of Pillow's filters; it is what StyleGAN2-ADA's ``dataset_tool.py`` resizes
+    training images with.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    path: str = Field(description="The folder (searched recursively; hidden files are skipped).")
+    resolution: int | None = Field(
+        None,
+        ge=4,
+        le=4096,
+        description="Side in pixels: the shorter side is center-cropped to a square and resized "
+        "to it. None: the images' own size when all are one square size, else an error.",
+    )
+    channels: Literal[1, 3] | None = Field(
+        None, description="1 (grey) or 3 (RGB); None: 1 when every image is grey, else 3."
+    )
+    unlabelled: bool = Field(False, description="Ignore class subfolders (no labels).")
+    filter: Literal["nearest", "box", "bilinear", "hamming", "bicubic", "lanczos"] = Field(
+        "lanczos", description="Pillow resampling filter used when resizing."
+    )
+    cache_dir: str | None = Field(
+        None,
+        description="Where the decoded images are cached; default $GANZOO_CACHE, else "
+        "~/.cache/ganzoo/data-cache.",
+    )
+    limit: int | None = Field(None, ge=1, description="Use only the first N files (sorted paths).")
+    progress: bool = Field(True, description="Show a progress bar while decoding (on a terminal).")
