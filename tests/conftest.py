@@ -30,11 +30,18 @@ def mnist_root() -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def _data_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data-cache")
+
+
 @pytest.fixture(autouse=True)
-def _data_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _data_env(monkeypatch: pytest.MonkeyPatch, _data_cache: Path) -> None:
     root = _mnist_root()
     if root is not None:
         monkeypatch.setenv("GANZOO_DATA", str(root))
+    # decoded image folders go to a temporary cache, never the user's ~/.cache
+    monkeypatch.setenv("GANZOO_CACHE", str(_data_cache))
 
 
 @pytest.fixture
