@@ -12,8 +12,8 @@ import typer
 
 from ganzoo import __version__
 from ganzoo.cli import diagnose_cmds, evaluate_cmds, hub_cmds, listing, train_cmds
+from ganzoo.cli.failures import click_kinds, debug, one_line
 from ganzoo.cli.output import print_error
-from ganzoo.errors import GanzooError
 
 app = typer.Typer(
     name="ganzoo",
@@ -44,13 +44,28 @@ for _module in (listing, train_cmds, evaluate_cmds, diagnose_cmds, hub_cmds):
     _module.register(app)
 
 
-def main() -> None:
-    """Console entry point: runs the app; ganzoo's own errors become one line and exit code 1."""
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: runs the app; every known error becomes one line and a non-zero exit.
+
+    ganzoo's own errors, bad option values (click's usage errors) and operating-system errors
+    (a missing directory, a read-only or full disk) print ``error: ...`` on one line, with
+    outside text escaped (`ganzoo.cli.failures`); ``GANZOO_DEBUG=1`` shows their traceback.
+
+    Args:
+        argv: The arguments (None: ``sys.argv[1:]``).
+    """
     try:
-        app()
-    except GanzooError as err:
-        print_error(str(err))
-        sys.exit(1)
+        code = app(args=argv, prog_name="ganzoo", standalone_mode=False)
     except KeyboardInterrupt:
         print_error("interrupted")
         sys.exit(130)
+    except Exception as err:
+        if "NoArgsIsHelpError" in click_kinds(err):
+            err.show()  # type: ignore[attr-defined]  # `ganzoo` alone prints the help, as before
+            sys.exit(err.exit_code)  # type: ignore[attr-defined]
+        known = one_line(err)
+        if known is None or debug():
+            raise
+        print_error(known[0])
+        sys.exit(known[1])
+    sys.exit(code if isinstance(code, int) else 0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from ganzoo.cli import options
 from ganzoo.cli.output import print_json, table
 
 
@@ -22,9 +23,13 @@ def evaluate_command(
         "data set's default set).",
     ),
     n: int | None = typer.Option(
-        None, "-n", "--n", help="Samples to draw (default 10,000 images, 2,500 2-D points)."
+        None,
+        "-n",
+        "--n",
+        help="Samples to draw (default 10,000 images, 2,500 2-D points).",
+        callback=options.eval_samples,
     ),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed.", callback=options.seed),
     data: str | None = typer.Option(
         None, "--data", help="Data set to compare against (default: the model's)."
     ),
@@ -34,7 +39,9 @@ def evaluate_command(
     no_floors: bool = typer.Option(
         False, "--no-floors", help="Skip the real-vs-real floors (faster)."
     ),
-    device: str | None = typer.Option(None, "--device", help="e.g. cpu or cuda."),
+    device: str | None = typer.Option(
+        None, "--device", help="e.g. cpu or cuda.", callback=options.device_name
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Evaluate a model with a pinned protocol; real-vs-real floors are shown beside each metric."""

@@ -12,10 +12,12 @@ import sys
 import textwrap
 from typing import Any
 
+from ganzoo.text import clean
+
 
 def print_error(message: str) -> None:
-    """Print ``error: message`` to stderr (no traceback)."""
-    sys.stderr.write(f"error: {message}\n")
+    """Print ``error: message`` to stderr on one line (no traceback; control characters escaped)."""
+    sys.stderr.write(f"error: {clean(message, 4000)}\n")
 
 
 def print_json(data: Any) -> None:
@@ -36,7 +38,7 @@ def table(
     "..." or, with ``wrap``, wrapped onto several lines. Piped output is never cut.
     """
     tty = sys.stdout.isatty()
-    cells = [[" ".join(str(c).split()) for c in row] for row in [columns, *rows]]
+    cells = [[clean(" ".join(str(c).split()), 2000) for c in row] for row in [columns, *rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     if tty and flex is not None:
         room = (

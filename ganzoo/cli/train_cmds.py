@@ -239,14 +239,21 @@ def sample_command(
         from ganzoo.weights import save_tensors
 
         save_tensors({"samples": samples}, out)
-    elif suffix == ".npz":
-        import numpy as np
+    else:  # through memory and one atomic write: a full disk leaves no half file behind
+        import io
 
-        np.savez(out, samples=samples.numpy())
-    else:
-        import torch
+        from ganzoo.weights import atomic_write_bytes
 
-        torch.save(samples, out)
+        buf = io.BytesIO()
+        if suffix == ".npz":
+            import numpy as np
+
+            np.savez(buf, samples=samples.numpy())
+        else:
+            import torch
+
+            torch.save(samples, buf)
+        atomic_write_bytes(out, buf.getvalue())
     typer.echo(f"wrote {n} samples of {model.name} to {out}")
 
 

@@ -62,9 +62,17 @@ class Generator(nn.Module):
         device). ``y`` picks the classes of a conditional generator: one class (an int, else
         ``ConfigError``) or ``(n,)`` labels; without it, classes cycle through 0..num_classes-1.
         """
+        if not isinstance(n, int) or n < 1:
+            from ganzoo.errors import ConfigError
+
+            raise ConfigError(f"the number of samples must be a whole number >= 1, got {n!r}")
         device = self._device()
         gen = None
         if seed is not None:
+            if not -(2**63) <= seed < 2**64:
+                from ganzoo.errors import ConfigError
+
+                raise ConfigError(f"seed {seed} does not fit in 64 bits (torch's generators)")
             gen = torch.Generator(device="cpu").manual_seed(seed)
         z = self.sample_latent(n, generator=gen, device="cpu").to(device)
         labels = self._labels(n, y, device)
@@ -77,6 +85,13 @@ class Generator(nn.Module):
 
     def _labels(self, n: int, y: Tensor | int | None, device: torch.device) -> Tensor | None:
         if self.num_classes is None:
+            if y is not None:
+                from ganzoo.errors import ConfigError
+
+                raise ConfigError(
+                    "this model is unconditional: it takes no class (--class, y=); "
+                    "conditional architectures are listed by `ganzoo list architectures`"
+                )
             return None
         if y is None:
             return torch.arange(n, device=device) % self.num_classes

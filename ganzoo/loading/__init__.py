@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.building import build_architecture
-from ganzoo.errors import WrongKindError
+from ganzoo.errors import ConfigError, WrongKindError
+from ganzoo.hardware import check_device
 from ganzoo.loading.folder import build_from_config, load_local_dir
 from ganzoo.loading.hf_hub import load_from_hub
 from ganzoo.loading.pretrained import load_pretrained
 from ganzoo.loading.run_dir import load_run_model
 from ganzoo.registry import get_registry
 from ganzoo.specs import ArchitectureSpec, ModelSpec
+from ganzoo.text import preview
 from ganzoo.training.rundir import is_run_dir
 
 if TYPE_CHECKING:
@@ -65,10 +67,20 @@ def load(
         The model in eval mode.
 
     Raises:
+        ConfigError: ``name`` is not a non-empty string, or ``device`` is not a device this
+            machine has.
         UnknownNameError: the name is not registered (suggesting close names).
         WrongKindError: the name is an architecture and ``pretrained`` is True, or an entry of a
             kind that is not a model.
     """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(
+            f"load() takes a model name, hf-hub:owner/repo, local-dir:PATH or a folder, got "
+            f"{preview(name, 60)} (for the current directory, pass '.')"
+        )
+    if name in (HF_HUB, LOCAL_DIR):
+        raise ConfigError(f"{name!r} names no repo or folder: {name}... needs what follows")
+    target = check_device(device) if device is not None else None  # before downloading anything
     if name.startswith(HF_HUB):
         model = load_from_hub(name.removeprefix(HF_HUB), revision=revision)
     elif name.startswith(LOCAL_DIR):
@@ -78,8 +90,8 @@ def load(
         model = load_run_model(path) if is_run_dir(path) else load_local_dir(path)
     else:
         model = _load_entry(name, pretrained, revision, overrides)
-    if device is not None:
-        model.to(device)
+    if target is not None:
+        model.to(target)
     return model.eval()
 
 

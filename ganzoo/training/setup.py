@@ -26,10 +26,10 @@ from ganzoo.training.optim import make_optimizers
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` is CUDA when available, else CPU; any other name is taken as given."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    """``auto`` is CUDA when available, else CPU; a device this machine lacks is a ConfigError."""
+    from ganzoo.hardware import check_device
+
+    return check_device(name)  # type: ignore[no-any-return]
 
 
 def load_data(name: str, options: dict[str, Any]) -> Any:
