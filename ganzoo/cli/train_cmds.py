@@ -9,37 +9,8 @@ from typing import Any
 import typer
 
 from ganzoo.cli import options
+from ganzoo.cli.overrides import merge, parse_sets
 from ganzoo.errors import ConfigError
-
-
-def _parse_sets(items: list[str]) -> dict[str, Any]:
-    """``key.sub=value`` pairs into a nested dict; values parsed as YAML (numbers, lists, bools)."""
-    import yaml
-
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(
-                f"--set takes KEY=VALUE (e.g. architecture_options.width=32), got {item!r}"
-            )
-        node = out
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = yaml.safe_load(raw)
-    return out
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = (
-            _merge(out.get(k) or {}, v)
-            if isinstance(v, dict) and isinstance(out.get(k), dict | None)
-            else v
-        )
-    return out
 
 
 def _data_argument(text: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -125,7 +96,7 @@ def train_command(
         base = load_config_file(Path(target))
     else:
         base = {"architecture": target}
-    base = _merge(base, _parse_sets(sets))
+    base = merge(base, parse_sets(sets))
     data_options = dict(base.get("data_options") or {})
     if data_root is not None:
         data_options["root"] = str(data_root)

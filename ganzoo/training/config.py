@@ -71,7 +71,16 @@ def load_config_file(path: Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"config file {path} does not exist")
-    text = path.read_text()
+    raw = path.read_bytes()
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES // 1024} KiB")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {err.start} is "
+            f"{raw[err.start : err.start + 1]!r}); save it as UTF-8"
+        ) from None
     try:
         if path.suffix in {".yaml", ".yml"}:
             import yaml
@@ -79,8 +88,13 @@ def load_config_file(path: Path) -> dict[str, Any]:
             data = yaml.safe_load(text)
         else:
             data = json.loads(text)
-    except Exception as err:
-        raise ConfigError(f"cannot parse {path}: {err}") from None
+    except Exception as err:  # YAML's or JSON's parse errors, whatever their class
+        raise ConfigError(f"cannot parse {path}: {clean(err, 300)}") from None
+    if expanded_size(data, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
+        raise ConfigError(
+            f"{path} expands to over {MAX_CONFIG_NODES} values (YAML aliases?): "
+            f"{preview(data, 80)}"
+        )
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of config fields, not {type(data).__name__}")
     return data
