@@ -10,6 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ganzoo.errors import ConfigError, format_validation_error
 from ganzoo.specs import OptimizerSettings
+from ganzoo.text import clean, expanded_size, preview
+
+MAX_CONFIG_BYTES = 1 << 20
+"""The largest config file read (1 MiB)."""
+MAX_CONFIG_NODES = 100_000
+"""The most values a config file may hold with its YAML aliases written out."""
 
 
 class TrainConfig(BaseModel):
