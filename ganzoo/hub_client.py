@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import GanzooError, HubError
+from ganzoo.text import clean, preview
 
 __all__ = ["check_repo_id", "download", "hub_errors", "is_commit_id", "pull", "upload_folder"]
 
-_REPO_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
+_REPO_ID = re.compile(rf"{_PART}/{_PART}")
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _LOGIN = "log in with `hf auth login` (`huggingface-cli login` in older versions) or set HF_TOKEN"
 
@@ -82,23 +84,57 @@ def hub_errors(
         status = getattr(getattr(err, "response", None), "status_code", None)
         fix = f"; {_LOGIN} with a token that has write access" if status in (401, 403) else ""
         raise HubError(f"{what}: the Hub answered {status}: {_first_line(err)}{fix}") from None
-    except (OSError, ConnectionError) as err:
-        if isinstance(err, GanzooError):
+    except hf.HFValidationError as err:
+        raise HubError(f"{what}: the Hub client refused it: {_first_line(err)}") from None
+    except Exception as err:
+        if isinstance(err, GanzooError) or not _is_transport_error(err):
             raise
         raise HubError(
-            f"{what}: could not reach the Hub ({type(err).__name__}: {_first_line(err)})"
+            f"{what}: could not reach the Hub at {_endpoint()} ({type(err).__name__}: "
+            f"{_first_line(err)}); check the network, HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to "
+            "use the cache"
         ) from None
+
+
+def _is_transport_error(err: BaseException) -> bool:
+    """An error of the network (any HTTP client's: requests, httpx, httpcore) or the OS."""
+    if isinstance(err, OSError | ConnectionError | TimeoutError):
+        return True
+    roots = {c.__module__.split(".")[0] for c in type(err).__mro__}
+    return bool(roots & {"httpx", "httpx2", "httpcore", "requests", "urllib3"})
+
+
+def _endpoint() -> str:
+    import os
+
+    return clean(os.environ.get("HF_ENDPOINT") or "https://huggingface.co", 100)
 
 
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+    return clean(text.splitlines()[0], 300) if text else type(err).__name__
 
 
 def check_repo_id(repo_id: str) -> None:
-    """Raise ``HubError`` unless ``repo_id`` has the form ``owner/name``."""
-    if not _REPO_ID.match(repo_id):
-        raise HubError(f"{repo_id!r} is not a Hub repo id: use 'owner/name'")
+    """Raise ``HubError`` unless ``repo_id`` is ``owner/name`` as the Hub accepts it.
+
+    Each part is 1-96 ASCII letters, digits, ``_``, ``-`` and ``.``, neither starting nor
+    ending with ``-`` or ``.``; ``--`` and ``..`` are refused anywhere, and so is a name ending
+    in ``.git`` (huggingface_hub's own rules, checked before it is imported).
+    """
+    text = repo_id if isinstance(repo_id, str) else ""
+    problem = None
+    if not _REPO_ID.fullmatch(text):
+        problem = (
+            "use 'owner/name', each of 1-96 ASCII letters, digits, '_', '-' or '.', "
+            "neither starting nor ending with '-' or '.'"
+        )
+    elif "--" in text or ".." in text:
+        problem = "'--' and '..' are not allowed in a repo id"
+    elif text.endswith(".git"):
+        problem = "a repo id cannot end in '.git'"
+    if problem:
+        raise HubError(f"{preview(repo_id, 100)} is not a Hub repo id: {problem}")
 
 
 def is_commit_id(text: str) -> bool:
