@@ -42,6 +42,12 @@ def evaluate_command(
     device: str | None = typer.Option(
         None, "--device", help="e.g. cpu or cuda.", callback=options.device_name
     ),
+    inception_weights: str | None = typer.Option(
+        None,
+        "--inception-weights",
+        help="Local weights-inception-2015-12-05-6726825d.pth for the Inception metrics "
+        "(default $GANZOO_INCEPTION_WEIGHTS, the torch hub cache, or torch-fidelity's download).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Evaluate a model with a pinned protocol; real-vs-real floors are shown beside each metric."""
@@ -51,6 +57,9 @@ def evaluate_command(
     if metrics is not None:
         _check_metric_names(metrics)
     model = ganzoo.load(name_or_run_dir, device=device)
+    inception: dict[str, str] = {"weights": inception_weights} if inception_weights else {}
+    if device is not None:
+        inception["device"] = device
     result = evaluate(
         model,
         data,
@@ -59,6 +68,7 @@ def evaluate_command(
         seed=seed,
         data_root=data_root,
         floors=not no_floors,
+        extractors={"inception-v3": inception},
     )
     if as_json:
         print_json(result.model_dump(mode="json"))

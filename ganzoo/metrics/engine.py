@@ -9,7 +9,10 @@ registry entries (``ganzoo.metrics.resolve``); this module only loops over them.
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -17,14 +20,17 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
-from ganzoo.building import build_entry, dataset_spec
+from ganzoo.building import build_entry, config_model, dataset_spec
 from ganzoo.errors import ConfigError, DataError, PluginError
 from ganzoo.interfaces import FeatureExtractor, Metric, SampleSet
+from ganzoo.metrics import refcache
 from ganzoo.metrics.resolve import ResolvedMetric, check_counts, resolve_metrics
-from ganzoo.specs import ExtractorSpec
+from ganzoo.specs import DatasetSpec
 
 SAMPLE_CHUNK = 1000
 DEFAULT_N = {"image": 10_000, "points": 2_500}
+N_REFERENCE = 10_000
+"""Real images every image metric compares with (all of them, when the data has fewer)."""
 
 
 class Protocol(BaseModel):
@@ -32,6 +38,9 @@ class Protocol(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     data: str
+    data_options: dict[str, Any] = Field(
+        default_factory=dict, description="Options the real data was built with (path, resolution)."
+    )
     n: int = Field(description="Generated samples evaluated.")
     seed: int
     sampling: str
@@ -55,37 +64,127 @@ class EvaluationResult(BaseModel):
     seconds: float
 
 
-def _dataset(name: str, data_root: str | None, **overrides: Any) -> Any:
+def _has_option(spec: DatasetSpec, field: str) -> bool:
+    cls = config_model(spec)
+    return cls is not None and field in cls.model_fields
+
+
+def _options(name: str, data_root: str | None, options: str) -> dict[str, Any]:
+    """The data set's build options: ``options`` (JSON), plus ``root`` from ``data_root``."""
     spec = dataset_spec(name)
-    if spec.modality == "image" and data_root is not None:
-        overrides["root"] = data_root
-    return build_entry(name, **overrides)
+    out: dict[str, Any] = json.loads(options)
+    if spec.modality == "image" and data_root is not None and _has_option(spec, "root"):
+        out.setdefault("root", data_root)
+    return out
 
 
 @lru_cache(maxsize=8)
-def _reference(name: str, split: str, size: int, data_root: str | None) -> SampleSet:
-    """A real set, cached per process with everything metrics derive from it."""
+def _reference(
+    name: str, split: str, size: int, data_root: str | None, options: str = "{}"
+) -> SampleSet:
+    """A real set of a data set with a test split (or drawn points), cached per process."""
     spec = dataset_spec(name)
+    opts = _options(name, data_root, options)
     train = split == "train"
     if spec.modality == "points":
-        data = _dataset(name, None, limit=size, seed=0 if train else 1)
+        data = build_entry(name, limit=size, seed=0 if train else 1, **opts)
     elif name == "stacked-mnist":
-        data = _dataset(name, data_root, train=train, size=size, seed=0)
+        data = build_entry(name, train=train, size=size, seed=0, **opts)
     else:
-        data = _dataset(name, data_root, train=train, limit=size)
-    return SampleSet(data.scale(data.x[:size]).float(), spec)
+        data = build_entry(name, train=train, limit=size, **opts)
+    return SampleSet(data.scale(data.x[:size]).float(), data.spec)
 
 
-def _build(metrics: list[ResolvedMetric]) -> list[tuple[Metric, FeatureExtractor | None]]:
-    """Each resolved metric built from its entry, with its built extractor (one per entry)."""
-    extractors: dict[str, FeatureExtractor] = {}
+def _split_once(data: Any, n_ref: int, n_floor: int) -> tuple[SampleSet, SampleSet | None]:
+    """Reference = the first ``n_ref`` of a seed-0 permutation; floor = the next ``n_floor``."""
+    perm = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    ref_idx = perm[:n_ref]
+    floor_idx = perm[n_ref : n_ref + n_floor]
+    ref = SampleSet(data.scale(data.x[ref_idx]).float(), data.spec)
+    floor = SampleSet(data.scale(data.x[floor_idx]).float(), data.spec) if len(floor_idx) else None
+    return ref, floor
+
+
+def _half(total: int) -> int:
+    """The reference size of data without a test split: half of it (rounded up), at most 10,000."""
+    return min(N_REFERENCE, total - total // 2)
+
+
+@lru_cache(maxsize=4)
+def _unsplit(
+    name: str, data_root: str | None, options: str, n_floor: int
+) -> tuple[int, SampleSet, SampleSet | None]:
+    """The real sets of a registered data set without a test split, cached per process."""
+    data = build_entry(name, **_options(name, data_root, options))
+    return len(data), *_split_once(data, _half(len(data)), n_floor)
+
+
+@dataclass(frozen=True)
+class RealSets:
+    """The real sets an evaluation compares with, and how they were chosen."""
+
+    reference: SampleSet
+    floor: SampleSet | None
+    reference_split: str
+    floor_split: str | None
+
+
+def real_sets(
+    data: str | Any, n: int, floors: bool, data_root: str | None, options: dict[str, Any]
+) -> RealSets:
+    """The reference set and the floor set (real samples in place of generated ones).
+
+    A data set with a ``train`` option (MNIST and the torchvision sets) compares with 10,000
+    test images and takes its floor from the first ``n`` training images; 2-D points compare with
+    a fresh draw (seed 1), floor seed 0. Data without a test split (an image folder, an array
+    file, built data passed as an object) is permuted with seed 0: the reference is its first
+    half, at most 10,000 samples (it depends on the data only, not on ``n`` or ``floors``), and
+    the floor the next ``n`` samples (fewer when fewer are left).
+    """
+    opts = json.dumps(options, sort_keys=True, default=str)
+    if isinstance(data, str):
+        spec = dataset_spec(data)
+        if spec.modality == "points":
+            size = DEFAULT_N["points"]
+            ref = _reference(data, "test", size, None, opts)
+            floor = _reference(data, "train", min(n, 60_000), None, opts) if floors else None
+            return RealSets(
+                ref, floor, "fresh draw, seed 1", "fresh draw, seed 0" if floors else None
+            )
+        if data == "stacked-mnist" or _has_option(spec, "train"):
+            ref = _reference(data, "test", N_REFERENCE, data_root, opts)
+            floor = _reference(data, "train", min(n, 60_000), data_root, opts) if floors else None
+            return RealSets(ref, floor, "test", f"train (first {n})" if floors else None)
+        total, ref, floor = _unsplit(data, data_root, opts, n if floors else 0)
+    else:
+        total = len(data)
+        ref, floor = _split_once(data, _half(total), n if floors else 0)
+    where = f"of {total} (permutation seed 0; no test split)"
+    floor_split = f"the next {len(floor)} {where}" if floor is not None else None
+    return RealSets(ref, floor, f"the first {len(ref)} {where}", floor_split)
+
+
+def _build(
+    metrics: list[ResolvedMetric], extractors: Mapping[str, Any] | None
+) -> tuple[list[tuple[Metric, FeatureExtractor | None]], list[FeatureExtractor]]:
+    """Each resolved metric built from its entry, with its extractor (one per extractor entry).
+
+    ``extractors`` maps an extractor entry's name to the options to build it with, or to a
+    built ``FeatureExtractor`` used in its place (a stand-in network in tests).
+    """
+    given = {k.lower(): v for k, v in (extractors or {}).items()}
+    built: dict[str, FeatureExtractor] = {}
     for m in metrics:
-        if m.extractor is not None and m.extractor.name not in extractors:
-            extractors[m.extractor.name] = build_entry(m.extractor.name)
-    return [
-        (build_entry(m.name), extractors[m.extractor.name] if m.extractor else None)
-        for m in metrics
+        if m.extractor is not None and m.extractor.name not in built:
+            choice = given.get(m.extractor.name)
+            if isinstance(choice, FeatureExtractor):
+                built[m.extractor.name] = choice
+            else:
+                built[m.extractor.name] = build_entry(m.extractor.name, **dict(choice or {}))
+    pairs = [
+        (build_entry(m.name), built[m.extractor.name] if m.extractor else None) for m in metrics
     ]
+    return pairs, list(built.values())
 
 
 def _compute(
@@ -106,15 +205,23 @@ def _compute(
         values.update({k: float(v) for k, v in out.items()})
         params.update(metric.params)
         params.update(metric.protocol(g, r))
+        if extractor is not None and hasattr(extractor, "protocol_params"):
+            params.update(extractor.protocol_params())
     return values, params
 
 
-def _extractor_fields(used: list[ExtractorSpec]) -> dict[str, str | None]:
+def _extractor_fields(used: list[FeatureExtractor]) -> dict[str, str | None]:
     """The protocol's ``extractor`` and ``extractor_sha256`` (joined by ', ' if several)."""
-    pinned = any(e.sha256 for e in used)
+    specs = [e.spec for e in used]
+    pinned = any(s is not None and s.sha256 for s in specs)
+    names = [
+        (s.protocol_name or s.name) if s is not None else e.key
+        for e, s in zip(used, specs, strict=True)
+    ]
+    hashes = [(s.sha256 if s is not None else None) or "unpinned" for s in specs]
     return {
-        "extractor": ", ".join(e.protocol_name or e.name for e in used) or None,
-        "extractor_sha256": ", ".join(e.sha256 or "unpinned" for e in used) if pinned else None,
+        "extractor": ", ".join(names) or None,
+        "extractor_sha256": ", ".join(hashes) if pinned else None,
     }
 
 
@@ -129,50 +236,75 @@ def draw_samples(model: Any, n: int, seed: int, chunk: int = SAMPLE_CHUNK) -> Te
 
 def evaluate(
     model_or_samples: Any,
-    data_name: str | None = None,
+    data_name: str | Any | None = None,
     metrics: str | list[str] | tuple[str, ...] | None = None,
     n: int | None = None,
     seed: int = 0,
     data_root: str | None = None,
     floors: bool = True,
+    *,
+    data_options: dict[str, Any] | None = None,
+    extractors: Mapping[str, Any] | None = None,
 ) -> EvaluationResult:
     """Evaluate a model (anything with ``.sample(n, seed=)``) or a tensor of samples.
 
     Args:
         model_or_samples: A model, or samples ``(N, *shape)``.
-        data_name: The data set to compare against (default: the model's).
+        data_name: The data to compare against: a registered data set's name, or built data
+            (a ``TensorData``, e.g. ``ganzoo.build("image-folder", path=...)``). Default: the
+            model's data set, built with the model's ``data_options``.
         metrics: Registered metric names, as a list or a comma-separated string (default: the
             data set's default set, derived from the metric entries; `ganzoo list metrics`).
         n: Samples evaluated (default 10,000 for images, 2,500 for 2-D points, the PacGAN
             protocol; given samples are cut to ``n``).
         seed: Sampling seed.
-        data_root: Folder holding MNIST/raw (default ``$GANZOO_DATA``).
-        floors: Also compute the real-vs-real floors (the first ``n`` training samples).
+        data_root: Folder holding the data sets' files (default ``$GANZOO_DATA``).
+        floors: Also compute the real-vs-real floors (real samples in place of generated ones).
+        data_options: Options the named data set is built with (``path``, ``resolution``, ...);
+            recorded in the protocol.
+        extractors: Per extractor entry name, the options to build it with (e.g.
+            ``{"inception-v3": {"weights": "/path/weights-inception-2015-12-05-6726825d.pth"}}``)
+            or a built ``FeatureExtractor`` to use in its place.
 
     Returns:
-        The values, the floors and the protocol. Metrics compare against the test split
-        (10,000 images) or a fresh draw of 2,500 points.
+        The values, the floors and the protocol. Data with a test split compares with 10,000
+        test images and takes its floor from the training images; 2-D points with a fresh draw
+        of 2,500; data without a test split with 10,000 of its samples (see `real_sets`).
 
     Raises:
         UnknownNameError: An unknown metric name (close names are suggested).
         ConfigError: A metric that does not fit the data, or too few samples.
         DataError: Samples that do not fit the data set or the extractor.
+        WeightsError: An extractor's weights are missing or do not match their pin.
     """
     start = time.perf_counter()
     is_tensor = isinstance(model_or_samples, Tensor)
+    model_data = getattr(model_or_samples, "data", None)
+    options = dict(data_options or {})
     if data_name is None:
-        data = getattr(model_or_samples, "data", None)
-        if data is None:
+        if model_data is None:
             raise ConfigError("pass data_name: evaluating samples needs the data set's name")
-        data_name = data.name
-    spec = dataset_spec(data_name)
+        data_name = model_data.name
+        options = {**(getattr(model_or_samples, "data_options", None) or {}), **options}
+    if isinstance(data_name, str):
+        given = model_data if getattr(model_data, "name", None) == data_name else None
+        spec = given if isinstance(given, DatasetSpec) else dataset_spec(data_name)
+    else:
+        spec = data_name.spec
     resolved = resolve_metrics(metrics, spec)
     if n is None:
         n = model_or_samples.shape[0] if is_tensor else DEFAULT_N[spec.modality]
     if n < 1:
         raise ConfigError(f"n must be at least 1; got {n}")
-    n_ref = 10_000 if spec.modality == "image" else DEFAULT_N["points"]
-    check_counts(resolved, min(n, model_or_samples.shape[0]) if is_tensor else n, n_ref)
+    if is_tensor:
+        n = min(n, model_or_samples.shape[0])
+    built, used = _build(resolved, extractors)
+    for extractor in used:
+        if hasattr(extractor, "prepare"):
+            extractor.prepare()  # missing weights fail before any sampling
+    real = real_sets(data_name, n, floors, data_root, options)
+    spec = real.reference.data
+    check_counts(resolved, n, len(real.reference))
     if is_tensor:
         samples = model_or_samples[:n].detach().cpu().float()
         sampling = "given samples (first n)"
@@ -182,36 +314,37 @@ def evaluate(
         sampling = f"model.sample in chunks of {SAMPLE_CHUNK}, chunk seeds from Generator({seed})"
         model_name = getattr(model_or_samples, "name", None)
     n = samples.shape[0]
-    if tuple(samples.shape[1:]) != tuple(spec.shape):
+    if spec.shape is None or tuple(samples.shape[1:]) != tuple(spec.shape):
         raise DataError(
-            f"samples shaped {tuple(samples.shape[1:])} do not fit {data_name}, whose samples are "
-            f"{tuple(spec.shape)}"
+            f"samples shaped {tuple(samples.shape[1:])} do not fit {spec.name}, whose samples are "
+            f"{None if spec.shape is None else tuple(spec.shape)}"
         )
-    built = _build(resolved)
-    used = list({m.extractor.name: m.extractor for m in resolved if m.extractor}.values())
-    for extractor in {id(e): e for _, e in built if e is not None}.values():
+    for extractor in used:
         extractor.check(samples, spec)
-    ref = _reference(data_name, "test", n_ref, data_root)
-    values, params = _compute(built, SampleSet(samples, spec), ref)
-    floor_values: dict[str, float] = {}
-    if floors:
-        floor_set = _reference(data_name, "train", min(n, 60_000), data_root)
-        floor_values = _compute(built, floor_set, ref)[0]
-    points = spec.modality == "points"
+    floor = real.floor
+    need = max((m.spec.min_samples for m in resolved), default=1)
+    if floor is not None and len(floor) < need:
+        floor = None  # too few real samples left for a floor
+    for extractor in used:
+        if getattr(extractor, "cache_reference", False):
+            for real_set in (real.reference, floor):
+                if real_set is not None:
+                    refcache.fill(real_set.using(extractor), extractor)
+    values, params = _compute(built, SampleSet(samples, spec), real.reference)
+    floor_values = _compute(built, floor, real.reference)[0] if floor is not None else {}
     return EvaluationResult(
         model=model_name,
         metrics=values,
         floors=floor_values,
         protocol=Protocol(
-            data=data_name,
+            data=spec.name,
+            data_options=options,
             n=n,
             seed=seed,
             sampling=sampling,
-            reference_split="fresh draw, seed 1" if points else "test",
-            n_reference=n_ref,
-            floor_split=(
-                None if not floors else "fresh draw, seed 0" if points else f"train (first {n})"
-            ),
+            reference_split=real.reference_split,
+            n_reference=len(real.reference),
+            floor_split=real.floor_split if floor is not None else None,
             **_extractor_fields(used),
             params=params,
         ),
