@@ -82,6 +82,87 @@ class ArrayFileConfig(BaseModel):
     limit: int | None = Field(None, ge=1, description="Use only the first N samples.")
 
 
+class StandardImageConfig(BaseModel):
+    """Options every standard image data set takes (CIFAR, SVHN, CelebA, LSUN, STL-10, ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    root: str | None = Field(
+        None, description="Data root holding the data set's folder; default $GANZOO_DATA."
+    )
+    download: bool = Field(False, description="Fetch the files with torchvision if missing.")
+    limit: int | None = Field(None, ge=1, description="Use only the first N images.")
+    resolution: int = Field(
+        32, ge=4, le=1024, description="Side in pixels (resized if not native)."
+    )
+    channels: Literal[1, 3] | None = Field(None, description="1 or 3 to convert; None: as stored.")
+    unlabelled: bool = Field(False, description="Drop the labels (unconditional training).")
+
+
+class CIFAR10Config(StandardImageConfig):
+    """CIFAR-10: 50,000 train / 10,000 test images at 32x32."""
+
+    split: Literal["train", "test"] = "train"
+
+
+class CIFAR100Config(CIFAR10Config):
+    """CIFAR-100: like CIFAR-10, with 100 fine or 20 coarse labels."""
+
+    labels: Literal["fine", "coarse"] = Field("fine", description="100 fine or 20 coarse classes.")
+
+
+class FashionMNISTConfig(StandardImageConfig):
+    """Fashion-MNIST: 60,000 train / 10,000 test grey images at 28x28."""
+
+    split: Literal["train", "test"] = "train"
+    resolution: int = Field(28, ge=4, le=1024, description="Side in pixels (resized if not 28).")
+
+
+class SVHNConfig(StandardImageConfig):
+    """SVHN (cropped digits): 73,257 train / 26,032 test / 531,131 extra images at 32x32."""
+
+    split: Literal["train", "test", "extra"] = "train"
+
+
+class CelebAConfig(StandardImageConfig):
+    """CelebA aligned faces (178x218), centre-cropped to ``crop`` pixels and resized."""
+
+    split: Literal["all", "train", "valid", "test"] = Field(
+        "all", description="all: the 202,599 images, as DCGAN and TTUR train on."
+    )
+    resolution: int = Field(64, ge=4, le=1024, description="Side in pixels after the crop.")
+    crop: int = Field(108, ge=8, le=178, description="Centre crop side before resizing (DCGAN's).")
+    cache_dir: str | None = Field(None, description="Decoded-image cache; default $GANZOO_CACHE.")
+
+
+class LSUNConfig(StandardImageConfig):
+    """One LSUN scene category, centre-cropped to a square and resized."""
+
+    category: Literal[
+        "bedroom",
+        "bridge",
+        "church_outdoor",
+        "classroom",
+        "conference_room",
+        "dining_room",
+        "kitchen",
+        "living_room",
+        "restaurant",
+        "tower",
+    ] = "bedroom"
+    split: Literal["train", "val"] = "train"
+    resolution: int = Field(64, ge=4, le=1024, description="Side in pixels after the crop.")
+    cache_dir: str | None = Field(None, description="Decoded-image cache; default $GANZOO_CACHE.")
+
+
+class STL10Config(StandardImageConfig):
+    """STL-10 (96x96 originals): unlabeled 100,000, train 5,000, test 8,000."""
+
+    split: Literal["unlabeled", "train", "test", "train+unlabeled"] = Field(
+        "unlabeled", description="unlabeled: the 100,000 images SNGAN trains on at 48x48."
+    )
+    resolution: int = Field(48, ge=4, le=1024, description="Side in pixels (resized if not 96).")
+
+
 class ImageFolderConfig(BaseModel):
     """A folder of images (any format Pillow reads), class subfolders as labels.
 

@@ -40,7 +40,7 @@ def test_list_json_has_every_kind() -> None:
 
 def test_list_kind_and_pattern() -> None:
     rows = json.loads(run("list", "datasets", "*mnist*", "--json").stdout)
-    assert [row["name"] for row in rows] == ["mnist", "stacked-mnist"]
+    assert [row["name"] for row in rows] == ["fashion-mnist", "mnist", "stacked-mnist"]
     rows = json.loads(run("list", "*mnist*", "--json").stdout)  # a pattern alone
     assert {row["name"] for row in rows} >= {"mnist", "stacked-mnist"}
 
@@ -48,6 +48,8 @@ def test_list_kind_and_pattern() -> None:
 def test_list_table_for_people() -> None:
     r = run("list", "dataset")
     assert r.returncode == 0 and "ring-8" in r.stdout and "grid-25" in r.stdout
+    for name in ("cifar10", "cifar100", "fashion-mnist", "svhn", "celeba", "lsun", "stl10"):
+        assert f" {name} " in r.stdout, name
 
 
 def test_info_json() -> None:

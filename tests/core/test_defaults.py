@@ -36,7 +36,7 @@ def _buildable() -> list[str]:
 
 
 def _own_files(name: str, folder: Path) -> dict[str, Any]:
-    """The ``path`` option of a data set that reads the user's files, pointing at a tiny one."""
+    """The ``path`` (or ``root``) option of a data set that reads files, pointing at tiny ones."""
     import numpy as np
 
     if name == "array-file":
@@ -48,6 +48,11 @@ def _own_files(name: str, folder: Path) -> dict[str, Any]:
         for i in range(10):
             Image.new("L", (16, 16), color=i * 20).save(folder / f"{i}.png")
         return {"path": str(folder)}
+    from support.standard_files import WRITERS
+
+    if name in WRITERS:  # a standard data set: 10 images in its published format
+        WRITERS[name](folder, 10)
+        return {"root": str(folder)}
     return {}
 
 
