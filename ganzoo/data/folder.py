@@ -329,10 +329,12 @@ def build_image_folder(config: ImageFolderConfig, spec: DatasetSpec) -> TensorDa
     read = read_folder(config)
     n, c, h, w = read.images.shape
     classes = f", {len(read.classes)} classes ({', '.join(read.classes)})" if read.classes else ""
+    skipped = f"; {len(read.skipped)} unreadable files skipped" if read.skipped else ""
     data_spec = derived_spec(
         spec,
         shape=(c, h, w),
         num_classes=len(read.classes) or None,
-        summary=f"Image folder {Path(config.path).expanduser()}: {n:,} images {c}x{h}x{w}{classes}.",
+        summary=f"Image folder {Path(config.path).expanduser()}: {n:,} images {c}x{h}x{w}{classes} "
+        f"(center crop, filter {config.filter}{skipped}).",
     )
     return TensorData(read.images, read.labels, data_spec)
