@@ -274,7 +274,8 @@ def evaluate(
     Raises:
         UnknownNameError: An unknown metric name (close names are suggested).
         ConfigError: A metric that does not fit the data, or too few samples.
-        DataError: Samples that do not fit the data set or the extractor.
+        DataError: Samples that do not fit the data set or the extractor, or that hold NaN or
+            infinite values.
         WeightsError: An extractor's weights are missing or do not match their pin.
     """
     start = time.perf_counter()
@@ -318,6 +319,12 @@ def evaluate(
         raise DataError(
             f"samples shaped {tuple(samples.shape[1:])} do not fit {spec.name}, whose samples are "
             f"{None if spec.shape is None else tuple(spec.shape)}"
+        )
+    if not bool(torch.isfinite(samples).all()):
+        bad = int((~torch.isfinite(samples)).flatten(1).any(1).sum())
+        raise DataError(
+            f"{bad} of {n} samples hold NaN or infinite values: the model (or its weights) is "
+            "broken, and no metric of such samples means anything"
         )
     for extractor in used:
         extractor.check(samples, spec)

@@ -222,3 +222,13 @@ def test_cli_evaluate_json(monkeypatch: pytest.MonkeyPatch) -> None:
     data = json.loads(result.output)
     assert data["metrics"] == {"modes": 1.0, "hq_fraction": 1.0}
     assert data["protocol"]["n"] == 2500 and data["model"] == "one-mode"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_samples_are_refused_not_scored(value: float) -> None:
+    """NaN samples once scored 0 on every metric (issue 17); now one line says why not."""
+    samples = torch.randn(500, 2)
+    samples[7, 1] = value
+    samples[300] = value
+    with pytest.raises(DataError, match=r"^2 of 500 samples hold NaN or infinite values"):
+        evaluate(samples, "ring-8", metrics="mixture", floors=False)
