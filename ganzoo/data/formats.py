@@ -9,6 +9,7 @@ a file that is present but not in the expected format is a `DataError` naming it
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,26 +127,26 @@ def read_stl10(
     return images, labels
 
 
-def celeba_files(folder: Path, split: str) -> list[Path]:
-    """The image files of a CelebA split, in the order of ``list_eval_partition.txt``.
+def celeba_names(folder: Path, split: str) -> list[str]:
+    """The image names of a CelebA split, in the order of ``list_eval_partition.txt``.
 
     Args:
         folder: The ``celeba`` folder holding ``img_align_celeba/`` and the partition file.
         split: ``train``, ``valid``, ``test`` or ``all``. For ``all`` the partition file may be
-            missing: the images are then the folder's ``.jpg`` files in name order (the same order).
+            missing: the names are then the ``.jpg`` files of ``img_align_celeba`` in sorted
+            order (the same order).
 
     Returns:
-        Paths of the images.
+        File names inside ``img_align_celeba`` (strings: 200,000 paths are slow to make).
     """
-    images = folder / "img_align_celeba"
     partition = folder / "list_eval_partition.txt"
     if not partition.is_file():
         if split != "all":
             raise DataError(
-                f"CelebA split {split!r} needs {partition} (from the CelebA release); "
-                "split='all' reads every image without it"
+                f"CelebA split {split!r} needs {partition} (from the CelebA release; "
+                "download=True (--download) fetches it); split='all' reads every image without it"
             )
-        return sorted(images.glob("*.jpg"))
+        return sorted(n for n in os.listdir(folder / "img_align_celeba") if n.endswith(".jpg"))
     names = []
     for number, line in enumerate(partition.read_text().splitlines(), 1):
         fields = line.split()
@@ -154,7 +155,7 @@ def celeba_files(folder: Path, split: str) -> list[Path]:
         if len(fields) != 2 or fields[1] not in ("0", "1", "2"):
             raise DataError(f"{partition}:{number}: expected 'NAME.jpg 0|1|2', got {line!r}")
         if split == "all" or int(fields[1]) == CELEBA_SPLITS[split]:
-            names.append(images / fields[0])
+            names.append(fields[0])
     return names
 
 

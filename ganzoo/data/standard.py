@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +301,30 @@ def _decode(source: Path | bytes, resolution: int, crop: int | None) -> np.ndarr
         return None
 
 
+def _decode_in_threads(
+    sources: Iterable[Path | bytes], resolution: int, crop: int | None
+) -> Iterator[np.ndarray | None]:
+    """`_decode` of each source by a thread pool (Pillow releases the GIL), yielded in order.
+
+    At most a bounded window of images is decoded ahead of the consumer (the cache writer), so
+    memory stays flat however many images there are.
+    """
+    workers = min(8, os.cpu_count() or 1)
+    window = 64 * workers
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque[Future[np.ndarray | None]] = deque()
+        try:
+            for source in sources:
+                pending.append(pool.submit(_decode, source, resolution, crop))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:  # interrupted: do not decode what nobody will read
+                future.cancel()
+
+
 def _skipped_note(meta: dict[str, Any], what: str, names: list[str] | None = None) -> list[str]:
     """A line on stderr naming the images the cache build skipped; the note for the description."""
     skipped = meta.get("skipped", [])
@@ -347,23 +374,19 @@ def build_celeba(config: CelebAConfig, spec: DatasetSpec) -> TensorData:
         CelebA(str(root), split="all", target_type=[], download=True)
 
     _ensure("CelebA", expected, fetch if config.download else None, get)
-    files = formats.celeba_files(folder, config.split)[: config.limit]
-    if not files:
+    names = formats.celeba_names(folder, config.split)[: config.limit]
+    if not names:
         raise DataError(f"CelebA: no images for split {config.split!r} in {images}")
-    stats = hashlib.sha256()
-    for f in files:
-        try:
-            st = f.stat()
-        except FileNotFoundError:
-            raise DataError(
-                f"CelebA: {f} is listed in list_eval_partition.txt but missing"
-            ) from None
-        stats.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    partition = folder / "list_eval_partition.txt"
     r = config.resolution
-    key = {
+    key = {  # the published files are never edited in place: the listing and names say it all
         "kind": "celeba",
-        "folder": str(folder.resolve()),
-        "files": stats.hexdigest(),
+        "folder": str(images.resolve()),
+        "listing": images.stat().st_mtime_ns,
+        "partition": [partition.stat().st_size, partition.stat().st_mtime_ns]
+        if partition.is_file()
+        else None,
+        "names": hashlib.sha256("\n".join(names).encode()).hexdigest(),
         "crop": config.crop,
         "resolution": r,
         "filter": RESIZE_FILTER,
@@ -374,10 +397,10 @@ def build_celeba(config: CelebAConfig, spec: DatasetSpec) -> TensorData:
         (3, r, r),
         "CelebA",
         config.cache_dir,
-        lambda: (len(files), (_decode(f, r, config.crop) for f in files)),
+        lambda: (len(names), _decode_in_threads((images / n for n in names), r, config.crop)),
     )
     notes = [f"Centre crop {config.crop}x{config.crop}, resized with {RESIZE_FILTER}."]
-    notes += _skipped_note(entry.meta, "CelebA", [f.name for f in files])
+    notes += _skipped_note(entry.meta, "CelebA", names)
     return _finish(entry.images, None, config, spec, None, notes)
 
 
@@ -407,7 +430,7 @@ def build_lsun(config: LSUNConfig, spec: DatasetSpec) -> TensorData:
 
     def source() -> tuple[int, Iterable[np.ndarray | None]]:
         count, records = formats.lsun_records(db, config.limit)
-        return count, (_decode(value, r, None) for value in records)
+        return count, _decode_in_threads(records, r, None)
 
     entry = _cached(key, (3, r, r), "LSUN", config.cache_dir, source)
     notes = [f"Centre square crop, resized with {RESIZE_FILTER}."]
