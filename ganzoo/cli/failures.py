@@ -58,7 +58,9 @@ def one_line(err: BaseException) -> tuple[str, int] | None:
         ``(message, exit code)``; None for an exception that should keep its traceback.
     """
     if isinstance(err, GanzooError):
-        return str(err), EXIT_ERROR
+        # an error may carry its own status: a run interrupted by SIGINT/SIGTERM exits 130/143
+        code = getattr(err, "exit_code", EXIT_ERROR)
+        return str(err), code if isinstance(code, int) else EXIT_ERROR
     kinds = click_kinds(err)
     if "UsageError" in kinds:
         ctx = getattr(err, "ctx", None)

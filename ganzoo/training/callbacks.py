@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from ganzoo.training.config import TrainConfig
 
 
+ALARMING = ("error", "warning", "interrupted", "claim")
+"""The notice kinds every log prints, ``--quiet`` included (`Alarms`)."""
+
+
 def d_outputs(record: StepRecord) -> str:
     """D's outputs for a progress line, as the loss declares its scores.
 
@@ -181,6 +185,24 @@ class PlainLog(Callback):
             )
 
     def on_event(self, trainer: RunView, event: Event) -> None:
-        """Print an alarm's line."""
+        """Print an alarm's line, or an error, warning or interruption notice."""
         if isinstance(event, Alarm):
             sys.stderr.write(format_alarm(event) + "\n")
+        elif event.kind in ALARMING:
+            sys.stderr.write(f"{event.kind}: {event.message}\n")
+
+
+class Alarms(Callback):
+    """What ``--quiet`` still prints on stderr: critical alarms and the run's errors and warnings.
+
+    A quiet run hides its progress, never the lines that say it went wrong: a critical alarm, a
+    divergence, a corrupt checkpoint passed over, an interruption.
+    """
+
+    def on_event(self, trainer: RunView, event: Event) -> None:
+        """Print a critical alarm's line, or an error, warning or interruption notice."""
+        if isinstance(event, Alarm):
+            if event.severity == "critical":
+                sys.stderr.write(format_alarm(event) + "\n")
+        elif event.kind in ALARMING:
+            sys.stderr.write(f"{event.kind}: {event.message}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ MAX_CONFIG_NODES = 100_000
 class TrainConfig(BaseModel):
     """Everything one training run needs. ``steps`` counts generator updates."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     architecture: str
     architecture_options: dict[str, Any] = Field(default_factory=dict)
@@ -64,11 +65,32 @@ class TrainConfig(BaseModel):
     sync_batchnorm: bool = Field(
         False, description="Multi-process runs: SyncBatchNorm (CUDA only) instead of per-rank BN."
     )
+    divergence_limit: float | None = Field(
+        1e6,
+        gt=0,
+        description="Stop as diverged when a loss or a weight of G or D exceeds this in absolute "
+        "value (a gradient norm that is not finite always stops); None: only non-finite losses.",
+    )
 
     @model_validator(mode="after")
     def _length(self) -> TrainConfig:
         if self.steps is not None and self.epochs is not None:
             raise ValueError("give steps or epochs, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _optimizer_range(self) -> TrainConfig:
+        # the optimizer settings are a spec model shared with architectures; a run's own values
+        # must also be finite numbers in the range the optimizers take
+        opt = self.optimizer
+        for name in ("lr_g", "lr_d"):
+            value = getattr(opt, name)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"optimizer.{name} must be a finite number, not {value}")
+        if opt.betas is not None and not all(math.isfinite(b) and 0 <= b < 1 for b in opt.betas):
+            raise ValueError(
+                f"optimizer.betas must be two numbers in [0, 1), not {list(opt.betas)}"
+            )
         return self
 
 

@@ -20,21 +20,19 @@ import torch
 from torch import Tensor
 
 from ganzoo.building import loss_spec
-from ganzoo.errors import ConfigError, TrainingError
+from ganzoo.errors import CheckpointError, ConfigError, TrainingError
 from ganzoo.events import Event, Notice, StepRecord
 from ganzoo.images import save_samples
 from ganzoo.interfaces import Generator
 from ganzoo.training.batches import Batches
 from ganzoo.training.callbacks import Callback
-from ganzoo.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from ganzoo.training.checkpoint import save_checkpoint
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.records import StatsAccumulator
-from ganzoo.training.runfiles import (
-    default_run_dir,
-    previous_segments,
-    write_config,
-    write_run_info,
-)
+from ganzoo.training.interrupts import RunInterrupted, catch_signals
+from ganzoo.training.records import StatsAccumulator, divergence, max_abs_weight
+from ganzoo.training.resume import restore
+from ganzoo.training.runfiles import Segment, default_run_dir, write_config
+from ganzoo.training.runlock import RunLock, claim_run_dir
 from ganzoo.training.setup import build_parts
 from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy
 from ganzoo.training.updates import AlternatingUpdates, Forwards
@@ -94,7 +92,10 @@ class Trainer:
         self._stop_due = False  # a record or a grid was made: callbacks may have asked to stop
         # sent once the callbacks are attached (run start)
         self._pending: list[Event] = [Notice("data", 0, note) for note in parts.notes]
-        self._prior: tuple[float, int] = (0.0, 0)
+        self.segment = Segment()  # this invocation, as run.json records it
+        self._interrupt: str | None = None  # the signal that asked the run to stop
+        self._lock: RunLock | None = None
+        self._resumed = False
         self._summary: dict[str, Any] = {}
 
     @classmethod
@@ -105,13 +106,19 @@ class Trainer:
         resume: bool = False,
         strategy: Strategy | None = None,
         data: Any = None,
+        allow_changes: bool = False,
+        from_step: int | None = None,
     ) -> Trainer:
         """A trainer for ``config``, new or resumed.
 
-        With ``resume``, it continues from the run directory's latest
-        checkpoint.
+        With ``resume``, it continues from the run directory's newest intact checkpoint (a
+        corrupt newest one is passed over with a warning), or from step 0 when the run saved
+        none. A resume keeps the run's settings (`ganzoo.training.resume.PROTECTED`) unless
+        ``allow_changes``.
 
-        A new run refuses a run directory that already holds a run, so nothing is overwritten.
+        The main process claims the run directory first (`ganzoo.training.runlock`) and holds
+        it until the run ends or `close`: a second trainer of the same directory fails. A new
+        run refuses a run directory that already holds a run, so nothing is overwritten.
 
         Args:
             config: The run's config.
@@ -122,26 +129,42 @@ class Trainer:
             data: Train on this Python object (a tensor, numpy array or
                 ``torch.utils.data.Dataset``; see `ganzoo.data.objects.as_data`) instead of the
                 data set ``config.data`` names; a resumed run needs it passed again.
+            allow_changes: Let a resume change protected settings (recorded in ``run.json``).
+            from_step: Resume from this kept checkpoint; the later ones are moved to
+                ``checkpoints/superseded/``.
         """
         run_dir = Path(config.out) if config.out else default_run_dir(config)
-        if not resume and (run_dir / "config.json").exists():
-            raise ConfigError(
-                f"run directory {run_dir} already holds a run; pass --resume {run_dir} to continue it, "
-                "or choose another --out"
-            )
-        trainer = cls(config, run_dir, callbacks, strategy or choose_strategy(config), data)
-        if resume:
-            trainer._resume()
+        if from_step is not None and not resume:
+            raise ConfigError("--from-step goes with --resume: it picks the checkpoint to resume")
+        if resume and not run_dir.is_dir():
+            raise CheckpointError(f"no checkpoint under {run_dir}: the directory does not exist")
+        strategy = strategy or choose_strategy(config)
+        lock = claim_run_dir(run_dir) if strategy.is_main else None
+        try:
+            if not resume and (run_dir / "config.json").exists():
+                raise ConfigError(
+                    f"run directory {run_dir} already holds a run; pass --resume {run_dir} to "
+                    "continue it, or choose another --out"
+                )
+            trainer = cls(config, run_dir, callbacks, strategy, data)
+            trainer._lock = lock
+            if lock is not None and (note := lock.stale_note()):
+                trainer._pending.append(Notice("claim", 0, note))
+            if resume:
+                trainer._resume(allow_changes, from_step)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         return trainer
 
-    def _resume(self) -> None:
-        ckpt = latest_checkpoint(self.run_dir / "checkpoints")
-        state = load_checkpoint(ckpt, self.updates.modules(), self.updates.optimizers())
-        self.step = int(state["step"])
-        self.batches.consumed, note = self.strategy.resume_position(
-            state, self.batches, self.run_dir
-        )
-        self._pending.append(Notice("resume", self.step, f"resumed from {ckpt}{note}"))
+    def _resume(self, allow_changes: bool, from_step: int | None) -> None:
+        new = self.resolved_config.model_dump(mode="json")
+        done = restore(self, new, allow_changes, from_step)
+        self.step, self.batches.consumed, self._resumed = done.step, done.consumed, True
+        self.segment.info.update(done.segment)
+        for kind, message in done.notices:
+            self._pending.append(Notice(kind, self.step, message))  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- what the run holds
     @property
@@ -218,10 +241,19 @@ class Trainer:
             images: Real images this process read since the last record.
 
         Raises:
-            TrainingError: A loss became non-finite (an ``error`` notice goes out first).
+            TrainingError: The run diverged (`ganzoo.training.records.divergence`: a non-finite
+                loss or gradient norm, a loss or weight past ``config.divergence_limit``); an
+                ``error`` notice goes out first.
         """
         self._stop_due = True
-        stats, layer = self.stats.take(self.strategy.reduce_stats)
+        limit = self.config.divergence_limit
+        # the largest weight of G and D rides along in the record's one host read
+        watch = (
+            None if limit is None else max_abs_weight([*self.G.parameters(), *self.D.parameters()])
+        )
+        stats, layer = self.stats.take(self.strategy.reduce_stats, watch)
+        why = divergence(stats, limit)
+        stats.pop("weight_max", None)
         images *= self.strategy.world_size
         loss = loss_spec(self.loss_name)  # what it declares of D's scores, read by consumers
         record = StepRecord(
@@ -233,14 +265,10 @@ class Trainer:
             images_per_second=images / elapsed if elapsed > 0 else float("nan"),
             **stats,
         )
-        if not all(math.isfinite(stats[k]) for k in ("loss_d", "loss_g")):
-            d, g = stats["loss_d"], stats["loss_g"]
-            self.emit(
-                Notice("error", self.step, f"non-finite loss at step {self.step} (D {d}, G {g})")
-            )
+        if why is not None:
+            self.emit(Notice("error", self.step, f"diverged at step {self.step}: {why}"))
             raise TrainingError(
-                f"training diverged: the loss became non-finite before step {self.step} "
-                f"(D loss {d}, G loss {g}); the last good checkpoint in "
+                f"training diverged: {why} before step {self.step}; the last good checkpoint in "
                 f"{self.run_dir / 'checkpoints'} is kept. Try a lower learning rate or another loss."
             )
         return record
@@ -280,6 +308,7 @@ class Trainer:
             state,
             keep=self.config.keep_checkpoints,
         )
+        self._write_run_info("running")  # a killed run keeps its figures up to here
         for cb in self.callbacks:
             cb.on_checkpoint(self, path)
         return path
@@ -296,7 +325,10 @@ class Trainer:
 
     def _should_stop(self) -> bool:
         # Callbacks can ask to stop only when a record or a grid was made; the processes agree
-        # then (a no-op for one process), so none is left waiting in a collective.
+        # then (a no-op for one process), so none is left waiting in a collective. A signal
+        # stops one process at once; several agree at the next record (`_on_signal`).
+        if self._interrupt is not None and self.strategy.world_size == 1:
+            return True
         if self._stop_due:
             self._stop_due = False
             self._stop_reason = self.strategy.agree_stop(self._stop_reason)
@@ -307,79 +339,115 @@ class Trainer:
         """Train to ``total_steps``; returns the run summary written to ``run.json``.
 
         After a resume, ``wall_seconds``, ``images`` and ``images_per_second`` cover every segment
-        of the run; ``segment`` holds this invocation's own figures.
+        of the run; ``segment`` holds this invocation's own figures and ``segments`` each
+        segment's (where it resumed from, what it changed, how it ended).
+
+        Raises:
+            RunInterrupted: SIGINT or SIGTERM arrived; the run saved a checkpoint first and
+                marked itself ``interrupted``.
+            TrainingError: The run diverged.
         """
-        self._prior = previous_segments(self.run_dir, self.step)
+        self.segment.begin(self.run_dir, self._resumed)
         if self.is_main:
             write_config(self.run_dir, self.resolved_config, self.data.spec)
+            self._write_run_info("running")
         self.status = "running"
         for cb in self.callbacks:
             cb.on_start(self)
         for event in self._pending:
             self.emit(event)
         self._pending.clear()
-        cfg = self.config
-        start_wall = last_wall = time.perf_counter()
-        images = last_images = 0
+        last_wall, last_images = time.perf_counter(), 0
         status = "failed"
         try:
-            while self.step < self.total_steps and not self._should_stop():
-                self.train_step()
-                images += self.batch_size * self.n_critic
-                s = self.step
-                last = s == self.total_steps
-                if s % cfg.log_every == 0 or last or s % cfg.checkpoint_every == 0:
-                    now = time.perf_counter()
-                    record = self.record(now - last_wall, images - last_images)
-                    last_wall, last_images = now, images
-                    for cb in self.callbacks:
-                        cb.on_step(self, record)
-                if s % cfg.sample_every == 0 or last:
-                    self._save_samples()
-                if s % cfg.checkpoint_every == 0 or last:
-                    self.checkpoint()
-            if self._stop_reason is not None:
-                if self.stats.steps:
-                    self.record(time.perf_counter() - last_wall, images - last_images)
-                self._save_samples()
-                self.checkpoint()
-                self.emit(Notice("stopped", self.step, f"stopped: {self._stop_reason}"))
-                status = "stopped"
-            else:
-                status = "finished"
+            with catch_signals(self._on_signal):
+                status = self._loop(last_wall, last_images)
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
-            self._finish(time.perf_counter() - start_wall, images, status)
+            self._finish(status)
+        if self._interrupt is not None:
+            raise RunInterrupted(
+                f"interrupted by {self._interrupt} at step {self.step} of {self.total_steps}; "
+                f"checkpoint saved. Resume with: ganzoo train --resume {self.run_dir}",
+                self._interrupt,
+            )
         if self.is_main:
             return json.loads((self.run_dir / "run.json").read_text())
         return dict(self._summary)
 
-    def _finish(self, wall: float, images: int, status: str) -> None:
-        images *= self.strategy.world_size
-        extra = self.strategy.run_info()
+    def _on_signal(self, name: str) -> None:
+        self._interrupt = name
+        if self.strategy.world_size > 1:  # the processes agree at the next record
+            self._stop_reason = f"interrupted by {name}"
+
+    def _loop(self, last_wall: float, last_images: int) -> str:
+        cfg = self.config
+        while self.step < self.total_steps and not self._should_stop():
+            self.train_step()
+            self.segment.images += self.batch_size * self.n_critic
+            s, images = self.step, self.segment.images
+            last = s == self.total_steps
+            if s % cfg.log_every == 0 or last or s % cfg.checkpoint_every == 0:
+                now = time.perf_counter()
+                record = self.record(now - last_wall, images - last_images)
+                last_wall, last_images = now, images
+                for cb in self.callbacks:
+                    cb.on_step(self, record)
+            if s % cfg.sample_every == 0 or last:
+                self._save_samples()
+            if s % cfg.checkpoint_every == 0 or last:
+                self.checkpoint()
+        if self._stop_reason is None and self._interrupt is None:
+            return "finished"
+        if self.stats.steps:
+            record = self.record(time.perf_counter() - last_wall, self.segment.images - last_images)
+            for cb in self.callbacks:
+                cb.on_step(self, record)
+        if self._interrupt is None:
+            self._save_samples()
+        path = self.checkpoint()
+        if self._interrupt is not None:
+            message = f"interrupted by {self._interrupt}: checkpoint {path} saved"
+            self.emit(Notice("interrupted", self.step, message))
+            return "interrupted"
+        self.emit(Notice("stopped", self.step, f"stopped: {self._stop_reason}"))
+        return "stopped"
+
+    def _write_run_info(self, status: str) -> None:
         if self.is_main:
-            write_run_info(
-                self.run_dir, self._prior, wall, images, status, self.step, self.total_steps,
-                self.device, extra,
+            self.segment.write(
+                self.run_dir, status, self.step, self.total_steps, self.device,
+                self.strategy.world_size, self.strategy.run_info(),
             )  # fmt: skip
-        else:
-            self._summary = {
-                "status": status,
-                "step": self.step,
-                "total_steps": self.total_steps,
-                "wall_seconds": round(wall, 2),
-                "images_per_second": round(images / wall, 1) if wall else None,
-                "rank": self.strategy.rank,
-                **extra,
-            }
-        self.status = status
-        for cb in self.callbacks:
-            cb.on_end(self, status)
+
+    def _finish(self, status: str) -> None:
+        try:
+            self._write_run_info(status)
+            if not self.is_main:
+                figures = self.segment.figures(status, self.step, self.strategy.world_size)
+                wall = figures["wall_seconds"]
+                self._summary = {
+                    "status": status, "step": self.step, "total_steps": self.total_steps,
+                    "wall_seconds": wall,
+                    "images_per_second": round(figures["images"] / wall, 1) if wall else None,
+                    "rank": self.strategy.rank, **self.strategy.run_info(),
+                }  # fmt: skip
+            self.status = status
+            for cb in self.callbacks:
+                cb.on_end(self, status)
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Give up the claim on the run directory (done when the run ends; safe to repeat)."""
+        if self._lock is not None:
+            self._lock.release()
 
     def close(self) -> None:
-        """Release what the strategy holds (a multi-process run's process group)."""
+        """Release what the strategy holds (a multi-process run's process group) and the claim."""
+        self.release()
         self.strategy.close(self.updates.drop_wrappers)
 
 

@@ -1,8 +1,13 @@
-"""Statistics between two records: summed on the device, read back once per record."""
+"""Statistics between two records: summed on the device, read back once per record.
+
+The same read carries the largest absolute weight of G and D, so `divergence` can stop a run
+whose losses are finite but whose weights ran away, without another host sync.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import Tensor
@@ -31,22 +36,66 @@ class StatsAccumulator:
             self._layer = layer if self._layer is None else self._layer + layer
         self.steps += 1
 
-    def take(self, reduce: Callable[[Tensor], None]) -> tuple[dict[str, float], dict[str, float]]:
+    def take(
+        self, reduce: Callable[[Tensor], None], watch: Tensor | None = None
+    ) -> tuple[dict[str, float], dict[str, float]]:
         """The means since the last call, by name, then start over.
 
         Args:
             reduce: Averages the sums over the processes in place (a no-op for one process).
+            watch: A device scalar read in the same sync (not averaged), returned as
+                ``weight_max`` among the statistics (`max_abs_weight`).
 
         Returns:
-            The statistics by `STATS` name, and G's per-layer gradient norms (empty unless
-            they were asked for). Reading them is the one host sync of a record.
+            The statistics by `STATS` name (and ``weight_max`` when ``watch`` is given), and G's
+            per-layer gradient norms (empty unless they were asked for). Reading them is the
+            one host sync of a record.
         """
         reduce(self._acc)
-        values = (self._acc / max(self.steps, 1)).tolist()
+        means = self._acc / max(self.steps, 1)
+        if watch is not None:
+            means = torch.cat([means, watch.reshape(1).to(means)])
+        values = means.tolist()
         layer: dict[str, float] = {}
         if self._layer is not None:
             layer = dict(zip(self.layer_names, (self._layer / self.steps).tolist(), strict=False))
         self._acc.zero_()
         self._layer = None
         self.steps = 0
-        return dict(zip(STATS, values, strict=True)), layer
+        names = (*STATS, "weight_max") if watch is not None else STATS
+        return dict(zip(names, values, strict=True)), layer
+
+
+def max_abs_weight(params: Iterable[Tensor]) -> Tensor:
+    """The largest absolute value among ``params``, as a device scalar (no host sync)."""
+    tensors = [p.detach() for p in params if p.is_floating_point() and p.numel()]
+    if not tensors:
+        return torch.zeros(())
+    return torch.stack([t.abs().amax().float() for t in tensors]).max()
+
+
+def divergence(stats: dict[str, float], limit: float | None) -> str | None:
+    """Why a record's statistics show a diverged run, or None.
+
+    Args:
+        stats: A record's statistics (`StatsAccumulator.take`, ``weight_max`` included).
+        limit: The largest absolute loss or weight that is still training (None: only
+            non-finite losses and gradient norms count).
+
+    Returns:
+        What is wrong, as a phrase (``the loss became non-finite (D loss nan, G loss 0.7)``).
+    """
+    d, g = stats["loss_d"], stats["loss_g"]
+    if not (math.isfinite(d) and math.isfinite(g)):
+        return f"the loss became non-finite (D loss {d}, G loss {g})"
+    grads = {k: stats[k] for k in ("grad_norm_d", "grad_norm_g") if k in stats}
+    if bad := [k for k, v in grads.items() if not math.isfinite(v)]:
+        return f"a gradient norm became non-finite ({', '.join(f'{k} {grads[k]}' for k in bad)})"
+    if limit is None:
+        return None
+    if max(abs(d), abs(g)) > limit:
+        return f"a loss ran past the divergence limit {limit:g} (D loss {d:.4g}, G loss {g:.4g})"
+    weight = stats.get("weight_max", 0.0)
+    if not math.isfinite(weight) or weight > limit:
+        return f"a weight of G or D reached {weight:.4g}, past the divergence limit {limit:g}"
+    return None

@@ -1,4 +1,7 @@
-"""What a run writes about itself: ``config.json`` at the start, ``run.json`` at the end.
+"""What a run writes about itself: ``config.json`` at the start, ``run.json`` as it goes.
+
+Both are written atomically (a temporary file renamed into place): a killed run never leaves
+half a file.
 
 (Reading a run directory back is `ganzoo.training.rundir`'s job.)
 """
@@ -6,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from ganzoo.hardware import cpu_name
 from ganzoo.specs import DatasetSpec
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.rundir import DATA_FILE
+from ganzoo.weights import atomic_write_bytes
 
 
 def default_run_dir(config: TrainConfig) -> Path:
@@ -49,53 +54,80 @@ def write_config(run_dir: Path, config: TrainConfig, data_spec: DatasetSpec) -> 
     classes, so the run's model loads without reading the data again (an image folder, an
     array file, data given in Python).
     """
-    from ganzoo.weights import atomic_write_bytes
-
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = config.model_copy(update={"out": str(run_dir)})
     text = json.dumps(data_spec.model_dump(mode="json"), indent=2) + "\n"
     atomic_write_bytes(run_dir / DATA_FILE, text.encode())
-    (run_dir / "config.json").write_text(json.dumps(resolved.model_dump(mode="json"), indent=2))
+    text = json.dumps(resolved.model_dump(mode="json"), indent=2)
+    atomic_write_bytes(run_dir / "config.json", text.encode())
 
 
-def previous_segments(run_dir: Path, step: int) -> tuple[float, int]:
-    """Wall seconds and images of the run's earlier segments (before resumes), from run.json."""
+def previous_segments(run_dir: Path, resumed: bool) -> list[dict[str, Any]]:
+    """The run's earlier segments (one per start or resume), from ``run.json``.
+
+    A segment still marked ``running`` is one whose process died without a word (``kill -9``,
+    a crash, a lost machine): it becomes ``lost``, its figures as of its last checkpoint kept.
+    A ``run.json`` written before segments existed counts as one segment of its totals.
+
+    Args:
+        run_dir: The run directory.
+        resumed: Whether this is a resume (a new run has no earlier segments).
+    """
     path = run_dir / "run.json"
-    if step == 0 or not path.is_file():
-        return 0.0, 0
+    if not resumed or not path.is_file():
+        return []
     try:
         info = json.loads(path.read_text())
-        return float(info.get("wall_seconds") or 0.0), int(info.get("images") or 0)
-    except (ValueError, TypeError):
-        return 0.0, 0
+    except ValueError:
+        return []
+    if not isinstance(info, dict):
+        return []
+    segments = info.get("segments")
+    if isinstance(segments, list) and all(isinstance(s, dict) for s in segments):
+        out = [dict(s) for s in segments]
+        for s in out:
+            if s.get("status") == "running":
+                s["status"] = "lost"
+        return out
+    try:
+        wall, images = float(info.get("wall_seconds") or 0.0), int(info.get("images") or 0)
+    except (TypeError, ValueError):
+        return []
+    return [
+        {"status": info.get("status"), "step": info.get("step"), "wall_seconds": wall,
+         "images": images}
+    ]  # fmt: skip
 
 
 def write_run_info(
     run_dir: Path,
-    prior: tuple[float, int],
-    wall: float,
-    images: int,
+    segments: list[dict[str, Any]],
     status: str,
     step: int,
     total_steps: int,
     device: torch.device,
     extra: dict[str, Any],
 ) -> None:
-    """Write ``run.json``: status, steps, wall time and images of every segment, and where.
+    """Write ``run.json`` atomically: status, steps, wall time and images of every segment.
+
+    The run writes it when it starts (``running``), at each checkpoint and when it ends, so
+    after a ``kill -9`` it still holds every earlier segment and this one up to its last
+    checkpoint.
 
     Args:
         run_dir: The run directory.
-        prior: Wall seconds and images of the earlier segments (`previous_segments`).
-        wall: This segment's wall seconds.
-        images: This segment's images (all processes).
-        status: finished, stopped, interrupted or failed.
+        segments: Every segment so far, this one last (``wall_seconds``, ``images``,
+            ``status``, ``step``, where it resumed from and what it changed).
+        status: running, finished, stopped, interrupted or failed.
         step: The step the run reached.
         total_steps: The step it was to reach.
         device: The device it ran on.
         extra: Fields the strategy adds (a multi-process run's world size and batches).
     """
-    prior_wall, prior_images = prior
-    total_wall, total_images = prior_wall + wall, prior_images + images
+    total_wall = sum(float(s.get("wall_seconds") or 0.0) for s in segments)
+    total_images = sum(int(s.get("images") or 0) for s in segments)
+    last = segments[-1] if segments else {}
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     info = {
         "status": status,
         "step": step,
@@ -103,12 +135,57 @@ def write_run_info(
         "wall_seconds": round(total_wall, 2),
         "images": total_images,
         "images_per_second": round(total_images / total_wall, 1) if total_wall else None,
-        "segment": {"wall_seconds": round(wall, 2), "images": images},
+        "segment": {"wall_seconds": last.get("wall_seconds", 0.0), "images": last.get("images", 0)},
+        "segments": segments,
         "device": str(device),
         "hardware": hardware(device),
         "torch": torch.__version__,
         "ganzoo": __version__,
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "updated": now,
+        **({} if status == "running" else {"finished": now}),
         **extra,
     }
-    (run_dir / "run.json").write_text(json.dumps(info, indent=2))
+    atomic_write_bytes(run_dir / "run.json", json.dumps(info, indent=2).encode())
+
+
+class Segment:
+    """This invocation of a run (a start or a resume): its figures, and the earlier segments.
+
+    Attributes:
+        earlier: The segments before this one (`previous_segments`).
+        info: What ``run.json`` records of this one besides its figures (where it resumed
+            from, what it changed).
+        images: Real images read so far by this process.
+    """
+
+    def __init__(self) -> None:
+        self.earlier: list[dict[str, Any]] = []
+        self.info: dict[str, Any] = {"resumed_from": None, "from_step": 0}
+        self.images = 0
+        self._start = time.perf_counter()
+
+    def begin(self, run_dir: Path, resumed: bool) -> None:
+        """Start the clock; read the earlier segments of a resumed run."""
+        self.earlier = previous_segments(run_dir, resumed)
+        self.info["started"] = datetime.now(UTC).isoformat(timespec="seconds")
+        self._start, self.images = time.perf_counter(), 0
+
+    @property
+    def wall(self) -> float:
+        """Wall seconds since `begin`."""
+        return time.perf_counter() - self._start
+
+    def figures(self, status: str, step: int, world_size: int) -> dict[str, Any]:
+        """This segment as ``run.json`` lists it."""
+        return {
+            **self.info, "status": status, "step": step, "wall_seconds": round(self.wall, 2),
+            "images": self.images * world_size,
+        }  # fmt: skip
+
+    def write(
+        self, run_dir: Path, status: str, step: int, total_steps: int, device: torch.device,
+        world_size: int, extra: dict[str, Any],
+    ) -> None:  # fmt: skip
+        """Write ``run.json`` with every segment, this one as it stands (`write_run_info`)."""
+        segments = [*self.earlier, self.figures(status, step, world_size)]
+        write_run_info(run_dir, segments, status, step, total_steps, device, extra)

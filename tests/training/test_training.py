@@ -131,7 +131,7 @@ def test_metrics_jsonl_records(tmp_path: Path) -> None:
     out = tmp_path / "run"
     t = Trainer.create(config(RING, out, steps=10))
     t.callbacks.append(MetricsLogger(out / "metrics.jsonl"))
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)  # the claim made it
     t.run()
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     steps = [r for r in rows if r["event"] == "step"]
