@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ganzoo.text import clean, fence, table_cell
+
 SAMPLES_FILE = "samples.png"
 """The sample grid (64 samples, seed 0) the card shows."""
 
@@ -66,6 +68,7 @@ def render(config: dict[str, Any], repo_id: str | None = None, modality: str = "
     plugin = config.get("architecture_plugin") or {}
     metrics: dict[str, float] = config.get("metrics") or {}
     reproduce = config.get("reproduce")
+    arch, dataset = clean(arch, 64), clean(dataset, 64)
     title = repo_id or f"{arch} on {dataset}"
     source = f"hf-hub:{repo_id}" if repo_id else "local-dir:PATH/TO/THIS/FOLDER"
     parts = [
@@ -80,19 +83,20 @@ def render(config: dict[str, Any], repo_id: str | None = None, modality: str = "
     if dist and dist != "torch-ganzoo":
         parts += [
             "",
-            f"The architecture comes from the plugin `{plugin.get('name')}`: "
-            f"`pip install {dist}` (version {plugin.get('version')} saved it).",
+            # written at save time from the installed plugin's metadata, not from a repo's text
+            f"The architecture comes from the plugin {_code(plugin.get('name'))}: "
+            f"{_code(f'pip install {dist}')} (version {clean(plugin.get('version'), 64)} saved it).",
         ]
     parts += ["", "## Samples", "", f"![64 samples, seed 0]({SAMPLES_FILE})", ""]
     parts += ["## Metrics", ""]
     if metrics:
         parts += ["| metric | value |", "| --- | --- |"]
-        parts += [f"| {k} | {v:.6g} |" for k, v in metrics.items()]
+        parts += [f"| {table_cell(k)} | {_number(v)} |" for k, v in metrics.items()]
     else:
         parts.append("No metrics were recorded for these weights.")
     parts += ["", "## Reproduce", ""]
-    if reproduce:
-        parts += ["```bash", reproduce, "```"]
+    if reproduce:  # a fence the command cannot close, whatever backticks it holds
+        parts += [fence(reproduce, "bash")]
     else:
         parts.append("No reproduce command was recorded.")
     cfg = json.dumps(config.get("config", {}), indent=2, sort_keys=True)
@@ -109,9 +113,17 @@ def render(config: dict[str, Any], repo_id: str | None = None, modality: str = "
         "",
         "Architecture config:",
         "",
-        "```json",
-        cfg,
-        "```",
+        fence(cfg, "json"),
         "",
     ]
     return "\n".join(parts)
+
+
+def _code(text: Any) -> str:
+    """``text`` as inline code that cannot be closed from inside (backticks and bars removed)."""
+    return "`" + clean(text, 100).replace("`", "'").replace("|", "/") + "`"
+
+
+def _number(value: Any) -> str:
+    """A metric value in the table: six significant digits, or the value cleaned if not a number."""
+    return f"{value:.6g}" if isinstance(value, int | float) else table_cell(value)

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from ganzoo._version import __version__
 from ganzoo.errors import WeightsError
+from ganzoo.folder_config import MAX_CONFIG_BYTES, validate_folder_config
 from ganzoo.registry import get_registry
+from ganzoo.text import clean
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
@@ -108,7 +110,12 @@ def save_pretrained(
 
 
 def read_folder_config(folder: Path) -> dict[str, Any]:
-    """The validated ``config.json`` of a model folder; a clear ``WeightsError`` if not one."""
+    """The ``config.json`` of a model folder, validated whole (`ganzoo.folder_config`).
+
+    Raises:
+        WeightsError: the file is missing, unreadable, over 1 MiB, or any field is missing, of
+            the wrong type or out of bounds (one line naming each).
+    """
     path = Path(folder) / CONFIG_FILE
     if not path.is_file():
         raise WeightsError(
@@ -116,18 +123,13 @@ def read_folder_config(folder: Path) -> dict[str, Any]:
             "(save one with ganzoo.hub.save_pretrained, or pass a training run directory)"
         )
     try:
-        config = json.loads(path.read_text())
+        raw = path.read_bytes()
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ValueError(f"over {MAX_CONFIG_BYTES // 1024} KiB")
+        config = json.loads(raw.decode("utf-8"))
     except (ValueError, OSError) as err:
-        raise WeightsError(f"{path} is not readable JSON ({err})") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise WeightsError(f"{path} is not a ganzoo config (its 'format' is not {FORMAT!r})")
-    missing = [k for k in ("architecture", "dataset", "files") if k not in config]
-    if missing or "generator" not in (config.get("files") or {}):
-        what = ", ".join(missing) if missing else "files.generator"
-        raise WeightsError(f"{path} lacks {what}: the folder is incomplete; save or push it again")
-    for role, name in config["files"].items():
-        if not isinstance(name, str) or name.startswith(("/", "\\")) or ".." in Path(name).parts:
-            raise WeightsError(f"{path}: files.{role} must be a file name inside the folder")
+        raise WeightsError(f"{path} is not readable JSON ({clean(err, 200)})") from None
+    validate_folder_config(config, str(path))  # the whole file, strictly, before any use
     return config
 
 

@@ -1,4 +1,4 @@
-"""The architecture a saved model needs, or an error saying which plugin to install."""
+"""The architecture a saved model needs, or an error saying that a plugin must provide it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from ganzoo.errors import PluginError
 from ganzoo.registry import get_registry
 from ganzoo.specs import ArchitectureSpec
+from ganzoo.text import clean
 
 
 def require_architecture(
@@ -25,21 +26,31 @@ def require_architecture(
         The architecture's spec.
 
     Raises:
-        PluginError: no installed plugin registers ``name``; the message names the package to
-            install when ``plugin`` records its distribution.
+        PluginError: no installed plugin registers ``name``; the message repeats what ``plugin``
+            records, escaped and marked as unverified, and never offers an install command
+            built from it.
     """
     registry = get_registry()
     if name not in registry:
         plugin = plugin or {}
-        dist = plugin.get("distribution")
-        how = (
-            f"`pip install {dist}`"
-            + (f" (version {plugin['version']} saved it)" if plugin.get("version") else "")
-            if dist
-            else f"install the plugin that provides it ({plugin.get('name') or 'unknown plugin'})"
+        said = ", ".join(
+            f"{label} {clean(plugin[key], 64)!r}"
+            for key, label in (
+                ("name", "plugin"),
+                ("distribution", "distribution"),
+                ("version", "version"),
+            )
+            if plugin.get(key)
+        )
+        origin = (
+            f"; the saved config says it came from {said} (text from the model's files, not a "
+            "verified package name: check the plugin's documentation before installing anything)"
+            if said
+            else ""
         )
         raise PluginError(
-            f"{where} needs architecture {name!r}, which no installed plugin registers: {how}, "
-            "then load it again (`ganzoo plugins` shows what is installed)"
+            f"{clean(where, 200)} needs architecture {clean(name, 64)!r}, which no installed plugin "
+            f"registers{origin}; install the plugin that provides it, then load it again "
+            "(`ganzoo plugins` shows what is installed)"
         )
     return registry.get(name, "architecture").spec  # type: ignore[return-value]

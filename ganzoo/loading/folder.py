@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ganzoo.building import build_architecture
 from ganzoo.errors import WeightsError, format_validation_error
 from ganzoo.loading.architecture import require_architecture
+from ganzoo.loading.preflight import check_weights_fit, meta_shapes
 from ganzoo.loading.run_dir import load_run_model
 from ganzoo.model_folder import is_model_folder, load_weights, read_folder_config
 from ganzoo.specs import DatasetSpec
@@ -18,12 +19,17 @@ if TYPE_CHECKING:
     from ganzoo.gan import GANModel
 
 
-def build_from_config(config: dict[str, Any], where: str) -> GANModel:
+def build_from_config(
+    config: dict[str, Any], where: str, weights_folder: Path | None = None
+) -> GANModel:
     """An untrained model of the architecture, options and data set a folder's config names.
 
     Args:
         config: A folder's ``config.json``, as ``read_folder_config`` returns it.
         where: The folder or repo it came from, for error messages.
+        weights_folder: Where the weight files are: their headers must declare exactly the
+            tensors of the model the config describes (checked on the meta device, before
+            anything is allocated). None: no check.
 
     Returns:
         The built model, ready for ``load_weights``.
@@ -40,7 +46,11 @@ def build_from_config(config: dict[str, Any], where: str) -> GANModel:
             raise WeightsError(
                 format_validation_error(err, f"dataset_spec in {where}'s config.json")
             ) from None
-    return build_architecture(spec, data=data, **(config.get("config") or {}))
+    options = config.get("config") or {}
+    if weights_folder is not None:  # the files must hold what the config describes
+        files = {role: weights_folder / name for role, name in config["files"].items() if name}
+        check_weights_fit(meta_shapes(spec, data, options), files, where)
+    return build_architecture(spec, data=data, **options)
 
 
 def load_local_dir(folder: str | Path) -> GANModel:
@@ -68,4 +78,5 @@ def load_local_dir(folder: str | Path) -> GANModel:
     if (folder / "checkpoints").is_dir() and not is_model_folder(folder):
         return load_run_model(folder)
     config = read_folder_config(folder)
-    return load_weights(build_from_config(config, str(folder)), config, folder)
+    model = build_from_config(config, str(folder), weights_folder=folder)
+    return load_weights(model, config, folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ganzoo.hub_client import check_repo_id, download, is_commit_id
+from ganzoo.loading.architecture import require_architecture
 from ganzoo.loading.folder import build_from_config
 from ganzoo.model_folder import CONFIG_FILE, load_weights, read_folder_config
 
@@ -36,7 +37,8 @@ def load_from_hub(repo_id: str, revision: str | None = None) -> GANModel:
     pinned = folder.name if is_commit_id(folder.name) else revision
     config = read_folder_config(folder)
     where = f"hf-hub:{repo_id}" + (f"@{revision}" if revision else "")
-    model = build_from_config(config, where)
+    require_architecture(config["architecture"], where, config.get("architecture_plugin"))
     for filename in config["files"].values():
         download(repo_id, filename, pinned)
+    model = build_from_config(config, where, weights_folder=folder)
     return load_weights(model, config, folder)

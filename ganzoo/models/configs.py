@@ -9,9 +9,14 @@ validated instance.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_WIDTH = 16384
+"""The largest layer size (units or channels) of any built-in architecture option."""
+LayerSize = Annotated[int, Field(ge=1, le=MAX_WIDTH)]
+"""One layer's size: at least 1, at most `MAX_WIDTH` (a config cannot ask for terabytes)."""
 
 Norm = Literal["batch", "layer", "none"]
 """Normalisation of the discriminator's hidden conv layers ("layer" is GroupNorm(1, C))."""
@@ -22,17 +27,23 @@ class ArchConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    latent_dim: int = Field(100, ge=1, description="Dimension of the noise z ~ N(0, I).")
+    latent_dim: int = Field(
+        100, ge=1, le=MAX_WIDTH, description="Dimension of the noise z ~ N(0, I)."
+    )
 
 
 class MLPConfig(ArchConfig):
     """Multilayer perceptrons (vanilla GAN). ``None`` hidden sizes are chosen by modality."""
 
-    g_hidden: tuple[int, ...] | None = Field(
-        None, description="G's hidden widths; None: (1200, 1200) for images, (128,)*3 for points."
+    g_hidden: tuple[LayerSize, ...] | None = Field(
+        None,
+        max_length=32,
+        description="G's hidden widths; None: (1200, 1200) for images, (128,)*3 for points.",
     )
-    d_hidden: tuple[int, ...] | None = Field(
-        None, description="D's hidden widths; None: (240, 240) for images, (128, 128) for points."
+    d_hidden: tuple[LayerSize, ...] | None = Field(
+        None,
+        max_length=32,
+        description="D's hidden widths; None: (240, 240) for images, (128, 128) for points.",
     )
     maxout: int | None = Field(
         5, ge=2, description="Maxout pieces in D's hidden layers (None: LeakyReLU 0.2)."
@@ -54,10 +65,10 @@ class MLPConfig(ArchConfig):
 class CGANConfig(ArchConfig):
     """Mirza & Osindero's MLPs: separate z and y branches joined in one hidden layer."""
 
-    g_hidden: tuple[int, int, int] = Field(
+    g_hidden: tuple[LayerSize, LayerSize, LayerSize] = Field(
         (200, 1000, 1200), description="G: z branch, y branch, joint layer widths."
     )
-    d_hidden: tuple[int, int, int] = Field(
+    d_hidden: tuple[LayerSize, LayerSize, LayerSize] = Field(
         (240, 50, 240), description="D: x branch, y branch, joint layer widths (maxout units)."
     )
     maxout: int = Field(5, ge=2, description="Maxout pieces in D's branch layers (joint: 4).")
@@ -68,7 +79,10 @@ class ConvConfig(ArchConfig):
     """DCGAN-style convolutional G and D; sizes follow the data set's image shape."""
 
     width: int = Field(
-        64, ge=1, description="Channels of D's first and G's last hidden conv layer (x2 per step)."
+        64,
+        ge=1,
+        le=1024,
+        description="Channels of D's first and G's last hidden conv layer (x2 per step).",
     )
     d_norm: Norm = Field("batch", description="Normalisation in D's hidden conv layers.")
 
