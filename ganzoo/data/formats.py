@@ -76,7 +76,7 @@ def read_svhn(path: Path, limit: int | None = None) -> tuple[np.ndarray, np.ndar
         import scipy.io
     except ImportError:
         raise DataError(
-            "reading SVHN needs scipy: pip install 'ganzoo[datasets]' (or pip install scipy)"
+            "reading SVHN needs scipy: pip install 'torch-ganzoo[datasets]' (or pip install scipy)"
         ) from None
     try:
         mat = scipy.io.loadmat(str(path))
@@ -174,7 +174,7 @@ def lsun_records(path: Path, limit: int | None = None) -> tuple[int, Iterator[by
         import lmdb
     except ImportError:
         raise DataError(
-            "reading LSUN needs lmdb: pip install 'ganzoo[datasets]' (or pip install lmdb)"
+            "reading LSUN needs lmdb: pip install 'torch-ganzoo[datasets]' (or pip install lmdb)"
         ) from None
     try:
         env = lmdb.open(str(path), readonly=True, lock=False, readahead=False, meminit=False)
