@@ -58,6 +58,19 @@ def train_command(
     batch_size: int = typer.Option(None, "--batch-size", "-b", callback=options.count),
     out: Path = typer.Option(None, "--out", "-o", help="Run directory (must not hold a run yet)."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory."),
+    from_step: int = typer.Option(
+        None,
+        "--from-step",
+        min=0,
+        help="With --resume: go on from this kept checkpoint (later ones are moved to "
+        "checkpoints/superseded/).",
+    ),
+    allow_changes: bool = typer.Option(
+        False,
+        "--allow-changes",
+        help="With --resume: let the options change what the run trains (data, loss, batch, "
+        "seed, architecture or optimizer options); run.json records the change.",
+    ),
     seed: int = typer.Option(None, "--seed", callback=options.seed),
     lr_g: float = typer.Option(None, "--lr-g", callback=options.positive),
     lr_d: float = typer.Option(None, "--lr-d", callback=options.positive),
@@ -139,17 +152,25 @@ def train_command(
         raise ConfigError(
             "--out and --resume name different directories; a resumed run stays in its directory"
         )
-    run(config, resume=resume is not None, quiet=quiet)
+    run(
+        config, resume=resume is not None, quiet=quiet, allow_changes=allow_changes,
+        from_step=from_step,
+    )  # fmt: skip
 
 
-def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any]:
+def run(
+    config: Any, resume: bool = False, quiet: bool = False, allow_changes: bool = False,
+    from_step: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     """Build the trainer with the standard callbacks and run it; prints where the results are."""
-    from ganzoo.training.callbacks import MetricsLogger, PlainLog, ProgressDisplay
+    from ganzoo.training.callbacks import Alarms, MetricsLogger, PlainLog, ProgressDisplay
     from ganzoo.training.loop import Trainer
     from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
 
     # one process; under `torchrun --nproc_per_node=N` (N > 1) this rank of a distributed run
-    trainer = Trainer.create(config, resume=resume)
+    trainer = Trainer.create(
+        config, resume=resume, allow_changes=allow_changes, from_step=from_step
+    )
     main = trainer.is_main  # rank 0 alone writes files and shows progress
     try:
         if main:
@@ -160,6 +181,8 @@ def run(config: Any, resume: bool = False, quiet: bool = False) -> dict[str, Any
                 callbacks.append(DiagnosticsCallback(diags, config.diagnostics_policy))
             if not quiet:
                 callbacks.append(ProgressDisplay() if sys.stderr.isatty() else PlainLog(every=10))
+            else:  # quiet hides progress, never a critical alarm or an error
+                callbacks.append(Alarms())
             trainer.callbacks.extend(callbacks)
         summary = trainer.run()
     finally:

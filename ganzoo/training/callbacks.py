@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from ganzoo.training.config import TrainConfig
 
 
-ALARMING = ("error", "warning", "interrupted", "claim")
-"""The notice kinds every log prints, ``--quiet`` included (`Alarms`)."""
+ALARMING = ("warning", "claim")
+"""The notice kinds every log prints, ``--quiet`` included (`Alarms`). An ``error`` or
+``interrupted`` notice is not among them: the exception that ends the run says it."""
 
 
 def d_outputs(record: StepRecord) -> str:
@@ -185,7 +186,7 @@ class PlainLog(Callback):
             )
 
     def on_event(self, trainer: RunView, event: Event) -> None:
-        """Print an alarm's line, or an error, warning or interruption notice."""
+        """Print an alarm's line, or a warning or claim notice."""
         if isinstance(event, Alarm):
             sys.stderr.write(format_alarm(event) + "\n")
         elif event.kind in ALARMING:
@@ -196,11 +197,12 @@ class Alarms(Callback):
     """What ``--quiet`` still prints on stderr: critical alarms and the run's errors and warnings.
 
     A quiet run hides its progress, never the lines that say it went wrong: a critical alarm, a
-    divergence, a corrupt checkpoint passed over, an interruption.
+    corrupt checkpoint passed over, a run directory taken over from a dead process (a
+    divergence or an interruption ends the run with an error line of its own).
     """
 
     def on_event(self, trainer: RunView, event: Event) -> None:
-        """Print a critical alarm's line, or an error, warning or interruption notice."""
+        """Print a critical alarm's line, or a warning or claim notice."""
         if isinstance(event, Alarm):
             if event.severity == "critical":
                 sys.stderr.write(format_alarm(event) + "\n")
