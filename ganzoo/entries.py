@@ -41,9 +41,11 @@ class PluginInfo:
     distribution: str | None = None
     version: str | None = None
     value: str | None = None
-    status: str = "loaded"  # loaded | failed | disabled
+    status: str = "loaded"  # loaded | failed | disabled | conflict
     entries: list[str] = field(default_factory=list)
     error: str | None = None
+    seconds: float | None = None
+    """How long importing it and calling its hooks took (None: not loaded)."""
 
     def as_dict(self) -> dict[str, object]:
         """The report as JSON values (``ganzoo plugins --json``)."""
@@ -55,6 +57,7 @@ class PluginInfo:
             "status": self.status,
             "entries": list(self.entries),
             "error": self.error,
+            "seconds": self.seconds,
         }
 
 

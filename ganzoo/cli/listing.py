@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from ganzoo.cli.output import print_json, table
+from ganzoo.text import clean
 
 KIND_ARG = typer.Argument(
     None,
@@ -70,10 +71,12 @@ def list_command(
     ):
         kind, pattern = None, kind  # `ganzoo list '*gan*'`
     entries = registry.list(kind, pattern)
-    failed = [p for p in registry.plugins if p.status == "failed"]
+    failed = [p for p in registry.plugins if p.status in ("failed", "conflict")]
     if failed:
-        names = ", ".join(p.name for p in failed)
-        typer.echo(f"warning: plugin(s) failed to load: {names}; see `ganzoo plugins`", err=True)
+        names = ", ".join(f"{p.name} ({p.distribution or '?'}: {p.status})" for p in failed)
+        typer.echo(
+            f"warning: plugin(s) not loaded: {clean(names, 300)}; see `ganzoo plugins`", err=True
+        )
     if as_json:  # each row as `ganzoo info --json` shows it, defaults (from config models) too
         from ganzoo.api import info
 

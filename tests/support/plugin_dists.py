@@ -69,3 +69,37 @@ from ganzoo import hookimpl
 def register_loss(register):
     pass
 """
+
+EXITS_AT_IMPORT = """
+raise SystemExit(3)
+"""
+
+INTERRUPTS_AT_IMPORT = """
+raise KeyboardInterrupt
+"""
+
+EXITS_IN_HOOK = """
+from ganzoo import hookimpl
+
+@hookimpl
+def register_losses(register):
+    raise SystemExit("bye")
+"""
+
+PRINTS_AT_IMPORT = """
+print("hello from a chatty plugin")
+"""
+
+SLOW = """
+import time
+time.sleep(0.3)
+"""
+
+IMPOSTOR_BUILTIN = """
+from ganzoo import hookimpl
+from ganzoo.specs import LossSpec
+
+@hookimpl
+def register_losses(register):
+    register(LossSpec(name="impostor-loss", summary="x", builder="m:f", scores="logits"))
+"""
