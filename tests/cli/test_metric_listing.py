@@ -14,7 +14,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-BUILTIN_METRICS = {"fid", "score", "modes", "mixture", "prd", "dc", "ndb"}
+BUILTIN_METRICS = {"fid", "score", "modes", "mixture", "prd", "dc", "ndb"} | {
+    f"{m}-inception" for m in ("fid", "kid", "is", "prd", "dc")
+}
 
 
 def test_list_metrics() -> None:
@@ -33,7 +35,10 @@ def test_list_metrics() -> None:
 
 def test_list_extractors_and_wildcards() -> None:
     rows = json.loads(run("list", "features", "--json").stdout)
-    assert [r["name"] for r in rows if r["plugin"] == "builtin"] == ["mnist-classifier"]
+    assert [r["name"] for r in rows if r["plugin"] == "builtin"] == [
+        "inception-v3",
+        "mnist-classifier",
+    ]
     assert {r["name"] for r in json.loads(run("list", "metric", "*d*", "--json").stdout)} >= {
         "fid",
         "dc",

@@ -338,3 +338,24 @@ def test_catalog_and_configs_stay_torch_free() -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "fid-inception" in r.stdout and r.stdout.strip().endswith("ok")
+
+
+def test_the_library_network_runs_through_the_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch-fidelity's own Inception (untrained: no weights here) behind the real entry's code."""
+    from torch_fidelity import feature_extractor_inceptionv3 as fe
+
+    from ganzoo.building import build_entry
+
+    monkeypatch.setattr(inc, "resolve_weights", lambda options: Path("verified.pth"))
+    monkeypatch.setattr(fe.torch, "load", lambda path, **kw: {"loaded": path})
+    loaded: list[dict] = []
+    monkeypatch.setattr(
+        fe.FeatureExtractorInceptionV3, "load_state_dict", lambda s, d: loaded.append(d)
+    )
+    extractor = build_entry("inception-v3", device="cpu", batch_size=2)
+    grey = data_of(images(3, (1, 28, 28), 10), "grey28")
+    out = extractor.extract(grey.scale(grey.x), grey.spec)
+    assert loaded == [{"loaded": "verified.pth"}]  # the file resolve_weights verified
+    assert out["features"].shape == (3, 2048) and out["logits"].shape == (3, 1008)
+    assert out["features"].dtype == torch.float64 and torch.isfinite(out["logits"]).all()
+    assert extractor.spec.sha256 == INCEPTION_SHA256
