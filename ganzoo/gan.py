@@ -60,12 +60,19 @@ class GANModel(nn.Module):
         """The generator's samples for latents ``z`` (and labels ``y`` if conditional)."""
         return self.generator(z, y)
 
-    def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
+    def sample(
+        self,
+        n: int,
+        y: Tensor | int | None = None,
+        seed: int | None = None,
+        truncation: float | None = None,
+    ) -> Tensor:
         """``n`` samples in [-1, 1], shape ``(n, *data.shape)``.
 
-        See [`Generator.sample`][ganzoo.interfaces.Generator.sample] for ``y`` and ``seed``.
+        See [`Generator.sample`][ganzoo.interfaces.Generator.sample] for ``y``, ``seed`` and
+        ``truncation`` (the truncation trick of the architectures that have one).
         """
-        return self.generator.sample(n, y=y, seed=seed)
+        return self.generator.sample(n, y=y, seed=seed, truncation=truncation)
 
     @property
     def device(self) -> torch.device:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -13,7 +14,11 @@ class Generator(nn.Module):
 
     Subclasses set `latent_dim`, `num_classes` and `output_shape` in ``__init__`` and
     implement [`forward`][ganzoo.interfaces.Generator.forward]; one with structured latent codes
-    (InfoGAN) also overrides [`sample_latent`][ganzoo.interfaces.Generator.sample_latent].
+    (InfoGAN) also overrides [`sample_latent`][ganzoo.interfaces.Generator.sample_latent]. Two
+    optional hooks: [`forward_truncated`][ganzoo.interfaces.Generator.forward_truncated] (the
+    truncation trick at sampling: BigGAN, StyleGAN2) and
+    [`regularizer`][ganzoo.interfaces.Generator.regularizer] (a term added to G's loss on the
+    steps the architecture chooses: BigGAN's orthogonal regularisation, StyleGAN2's path length).
     """
 
     latent_dim: int
@@ -54,13 +59,64 @@ class Generator(nn.Module):
         """
         raise NotImplementedError
 
+    def forward_truncated(self, z: Tensor, y: Tensor | None, truncation: float) -> Tensor:
+        """Samples with the truncation trick; a generator that has one overrides this.
+
+        What ``truncation`` means is the architecture's, but 1 (or more) always leaves the
+        distribution as trained and smaller values trade variety for typical samples, down to
+        0, one sample per class: StyleGAN2's psi (``w <- w_avg + psi (w - w_avg)``), BigGAN's
+        threshold (each ``z_i`` from N(0, 1) truncated to [-t, t], by inverse CDF of the given
+        ``z``).
+
+        Args:
+            z: ``(N, latent_dim)`` latents from `sample_latent`.
+            y: ``(N,)`` class labels for a conditional generator; None otherwise.
+            truncation: The strength, >= 0.
+
+        Raises:
+            ConfigError: This generator has no truncation trick (the default).
+        """
+        from ganzoo.errors import ConfigError
+
+        raise ConfigError(
+            f"{type(self).__name__} has no truncation trick: sample without truncation "
+            "(architectures with one: biggan, stylegan2)"
+        )
+
+    def regularizer(self, step: int, z: Tensor, y: Tensor | None) -> Tensor | None:
+        """A term added to G's loss at G update ``step``, or None (the default: none).
+
+        The training loop calls it in every G update, after the adversarial loss, with the
+        update's latents and labels; the architecture decides on which steps it returns a term
+        (a lazy regulariser returns its term times its interval every ``interval`` steps).
+        ``step`` counts G updates from 0 over the whole run and comes from the data position,
+        so a resumed run regularises on the same steps as an uninterrupted one.
+
+        Args:
+            step: The index of this G update in the run (0-based).
+            z: The update's latents ``(N, latent_dim)``.
+            y: The update's class labels, or None.
+
+        Returns:
+            A scalar to add to G's loss, or None.
+        """
+        return None
+
     @torch.no_grad()
-    def sample(self, n: int, y: Tensor | int | None = None, seed: int | None = None) -> Tensor:
+    def sample(
+        self,
+        n: int,
+        y: Tensor | int | None = None,
+        seed: int | None = None,
+        truncation: float | None = None,
+    ) -> Tensor:
         """``n`` samples in [-1, 1] under no_grad and in eval mode, on the generator's device.
 
         ``seed`` makes them reproducible (the latents are drawn on the CPU, the same on every
         device). ``y`` picks the classes of a conditional generator: one class (an int, else
         ``ConfigError``) or ``(n,)`` labels; without it, classes cycle through 0..num_classes-1.
+        ``truncation`` applies the truncation trick (`forward_truncated`; a ``ConfigError``
+        for a generator without one, or for a value below 0).
         """
         if not isinstance(n, int) or n < 1:
             from ganzoo.errors import ConfigError
@@ -76,9 +132,15 @@ class Generator(nn.Module):
             gen = torch.Generator(device="cpu").manual_seed(seed)
         z = self.sample_latent(n, generator=gen, device="cpu").to(device)
         labels = self._labels(n, y, device)
+        if truncation is not None and not (truncation >= 0 and math.isfinite(truncation)):
+            from ganzoo.errors import ConfigError
+
+            raise ConfigError(f"truncation must be a finite number >= 0, got {truncation!r}")
         was_training = self.training
         self.eval()
         try:
+            if truncation is not None:
+                return self.forward_truncated(z, labels, float(truncation))
             return self(z, labels)
         finally:
             self.train(was_training)
@@ -133,7 +195,9 @@ class Discriminator(nn.Module):
     returns the scores alone. Architectures with a weight constraint (WGAN's clipping) implement
     [`constrain`][ganzoo.interfaces.Discriminator.constrain], which the training loop calls after
     every D optimizer step; those with auxiliary heads (ACGAN, InfoGAN) implement
-    [`auxiliary_loss`][ganzoo.interfaces.Discriminator.auxiliary_loss].
+    [`auxiliary_loss`][ganzoo.interfaces.Discriminator.auxiliary_loss]; those with a regulariser
+    of their own, taken on the steps they choose (StyleGAN2's lazy R1), implement
+    [`regularizer`][ganzoo.interfaces.Discriminator.regularizer].
     """
 
     num_classes: int | None = None
@@ -159,6 +223,25 @@ class Discriminator(nn.Module):
 
     def constrain(self) -> None:
         """Apply a weight constraint after every D optimizer step (no-op unless overridden)."""
+
+    def regularizer(self, step: int, real: Tensor, y: Tensor | None) -> Tensor | None:
+        """A term added to D's loss at D update ``step``, or None (the default: none).
+
+        The training loop calls it in every D update, beside the loss's `penalty`, with the
+        update's real batch; the term goes into the same backward pass and optimizer step, and
+        into the ``penalty`` statistic. ``step`` counts D updates from 0 over the whole run
+        (it is the data position, so a resumed run regularises on the same steps). A lazy
+        regulariser returns ``interval x`` its term on every ``interval``-th step.
+
+        Args:
+            step: The index of this D update in the run (0-based).
+            real: The update's real batch.
+            y: Its class labels, or None.
+
+        Returns:
+            A scalar to add to D's loss, or None.
+        """
+        return None
 
     def auxiliary_loss(
         self,

@@ -158,4 +158,71 @@ ENTRIES: list[Spec] = [
         default_data="mnist",
         tags=("conv", "auxiliary", "latent-codes"),
     ),
+    ArchitectureSpec(
+        name="sngan-resnet",
+        summary="SNGAN's ResNets: BN-ReLU-upsample G blocks, spectral-norm residual D, hinge.",
+        description="G: z -> linear -> 4x4 (6x6 at 48 px) -> one residual up block per "
+        "doubling (BN, ReLU, nearest upsample, 3x3 conv, twice; 1x1 shortcut) -> BN, ReLU, "
+        "3x3 conv, tanh. D: residual down blocks with spectral norm on every layer, ReLU, "
+        "global sum pooling, linear. Up to 32 px the paper's CIFAR-10 nets (G 2*width, D "
+        "width channels), from 48 px its STL-10/ImageNet nets. "
+        "conditioning=projection: projection D and class-conditional BN (Miyato & Koyama "
+        "2018). The paper's Adam (2e-4, betas (0, 0.9)) with 5 D steps per G step.",
+        paper="Miyato et al. 2018, Spectral Normalization for Generative Adversarial Networks, "
+        "arXiv:1802.05957; Miyato & Koyama 2018, cGANs with Projection Discriminator, "
+        "arXiv:1802.05637",
+        builder=_M + "sngan_resnet:build",
+        config=_C + "SNGANResNetConfig",
+        default_loss="hinge",
+        optimizer=OptimizerSettings(
+            name="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), n_critic=5
+        ),
+        default_data="mnist",
+        tags=("resnet", "spectral-norm", "projection"),
+    ),
+    ArchitectureSpec(
+        name="biggan",
+        summary="BigGAN (small): hierarchical z + shared class embedding into conditional BN, "
+        "projection D.",
+        description="z is split into one chunk per G block plus one; each block's BatchNorms "
+        "take [shared class embedding, z chunk] through linear maps. Spectral norm in G and "
+        "D, orthogonal init, orthogonal regularisation of G (beta 1e-4) as G's regularizer, "
+        "projection D, optional self-attention at one side, truncation at sampling "
+        "(sample(truncation=t): z from N(0, 1) truncated to [-t, t]). Channel plan as "
+        "sngan-resnet's with width = ch. Adam: G 5e-5, D 2e-4, betas (0, 0.999), 2 D steps "
+        "(the paper's 128 px setting).",
+        paper="Brock et al. 2019, Large Scale GAN Training for High Fidelity Natural Image "
+        "Synthesis, arXiv:1809.11096",
+        builder=_M + "biggan:build",
+        config=_C + "BigGANConfig",
+        conditional=True,
+        default_loss="hinge",
+        optimizer=OptimizerSettings(
+            name="adam", lr_g=5e-5, lr_d=2e-4, betas=(0.0, 0.999), n_critic=2
+        ),
+        default_data="mnist",
+        tags=("resnet", "spectral-norm", "conditional", "projection", "truncation"),
+    ),
+    ArchitectureSpec(
+        name="stylegan2",
+        summary="StyleGAN2: mapping network, modulated convs with noise, skip G, residual D, "
+        "lazy R1.",
+        description="G: 8-layer mapping z -> w (lr x0.01), a learnt constant, two "
+        "modulated/demodulated 3x3 convs per resolution with per-pixel noise, ToRGB skips; "
+        "style mixing (0.9) in training; w_avg for truncation (sample(truncation=psi)). "
+        "D: residual blocks, minibatch stddev, conv, two linear layers. Non-saturating loss; "
+        "D's regularizer is lazy R1 (gamma 10, every 16 D steps), G's lazy path length "
+        "(weight 2, every 4 G steps). Output through tanh (the paper's is linear). Adam "
+        "2e-3, betas (0, 0.99).",
+        paper="Karras et al. 2020, Analyzing and Improving the Image Quality of StyleGAN, "
+        "arXiv:1912.04958",
+        builder=_M + "stylegan2:build",
+        config=_C + "StyleGAN2Config",
+        default_loss="non-saturating",
+        optimizer=OptimizerSettings(
+            name="adam", lr_g=2e-3, lr_d=2e-3, betas=(0.0, 0.99), n_critic=1
+        ),
+        default_data="mnist",
+        tags=("style", "modulated-conv", "truncation", "r1"),
+    ),
 ]

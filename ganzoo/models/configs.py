@@ -124,3 +124,73 @@ class InfoGANConfig(ConvConfig):
     continuous: int = Field(2, ge=0, description="Continuous codes, each U[-1, 1].")
     lambda_cat: float = Field(1.0, ge=0, description="Weight of the categorical code loss.")
     lambda_cont: float = Field(0.1, ge=0, description="Weight of the continuous code loss.")
+
+
+class SNGANResNetConfig(ArchConfig):
+    """SNGAN's ResNet G and D; ``conditioning="projection"`` makes them class-conditional."""
+
+    latent_dim: int = Field(128, ge=1, description="Dimension of the noise z (128 in the paper).")
+    width: int = Field(
+        128,
+        ge=1,
+        description="Base channels ch: up to 32 px D has ch and G 2*ch in every block (the "
+        "paper's CIFAR nets at 128); from 48 px D doubles ch per block and G halves down to ch "
+        "(the STL/ImageNet nets use 64).",
+    )
+    conditioning: Literal["none", "projection"] = Field(
+        "none",
+        description="'projection': projection D (Miyato & Koyama 2018) and class-conditional "
+        "BatchNorm in G; needs labelled data.",
+    )
+
+
+class BigGANConfig(ArchConfig):
+    """BigGAN at small scale: hierarchical z, shared embedding, projection D."""
+
+    latent_dim: int = Field(
+        120,
+        ge=2,
+        description="Dimension of z, split into one chunk per G block plus one (120 = 6 x 20 at "
+        "128 px, as in the paper).",
+    )
+    width: int = Field(
+        64,
+        ge=1,
+        description="The channel multiplier ch (the paper's 128 px nets use 96; "
+        "BigGAN-PyTorch's CIFAR nets 64).",
+    )
+    shared_dim: int = Field(128, ge=1, description="Size of the shared class embedding.")
+    attention: int | None = Field(
+        None,
+        ge=4,
+        description="Side (px) at which G and D get a self-attention block (the paper: 64); "
+        "None: none (cheaper on a CPU).",
+    )
+    ortho_reg: float = Field(
+        1e-4, ge=0, description="Weight beta of the orthogonal regularisation of G (0: off)."
+    )
+
+
+class StyleGAN2Config(ArchConfig):
+    """StyleGAN2: mapping network, modulated convs, skip G, residual D, lazy regularisers."""
+
+    latent_dim: int = Field(512, ge=1, description="Dimension of z and of w.")
+    mapping_layers: int = Field(8, ge=1, description="Fully connected layers of the mapping.")
+    mapping_lr: float = Field(
+        0.01, gt=0, description="Learning-rate multiplier of the mapping network."
+    )
+    width: int = Field(
+        64, ge=1, description="Channels at the output resolution, doubled per halving."
+    )
+    max_channels: int = Field(512, ge=1, description="The cap on the channels of any layer.")
+    style_mixing: float = Field(
+        0.9, ge=0, le=1, description="Probability of mixing two latents' styles in training."
+    )
+    r1_gamma: float = Field(10.0, ge=0, description="R1 weight gamma (lazy; 0: off).")
+    r1_interval: int = Field(16, ge=1, description="R1 is taken every this many D steps.")
+    pl_weight: float = Field(2.0, ge=0, description="Path-length regularisation weight (0: off).")
+    pl_interval: int = Field(4, ge=1, description="Path length is taken every this many G steps.")
+    pl_decay: float = Field(0.01, gt=0, le=1, description="Decay of the running mean path length.")
+    w_avg_beta: float = Field(
+        0.995, ge=0, lt=1, description="Decay of w_avg, the running mean of w (truncation)."
+    )
