@@ -1,8 +1,9 @@
 """Run every benchmark: ``python -m benchmarks [--quick] [--no-write]``.
 
 Training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
-start-up (``cli_startup``) and, when present, the diagnostics benchmark. Each rewrites its own
-section of docs/benchmarks.md unless ``--no-write``.
+start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``) and, when present,
+the diagnostics benchmark. Each rewrites its own section of docs/benchmarks.md unless
+``--no-write``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         ("benchmarks.memory", quick + common),
         ("benchmarks.cli_startup", (["--runs", "3"] if args.quick else []) + common),
         ("benchmarks.diagnostics.__main__", quick + common),
+        ("benchmarks.data_pipeline", quick + common),
     ]
     for module, module_args in plan:
         try:

@@ -43,6 +43,7 @@ from ganzoo.data.configs import ImageFolderConfig
 from ganzoo.data.tensor_data import TensorData, derived_spec
 from ganzoo.errors import DataError
 from ganzoo.specs import DatasetSpec
+from ganzoo.text import clean
 
 FORMAT = 1
 """Version of the transform below; part of the cache key, raised whenever the pixels change."""
@@ -62,6 +63,7 @@ GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;
 
 _WORKERS = min(8, os.cpu_count() or 1)
 _NAMED = 5  # skipped files named in a message before "and N more"
+_CLASSES_NAMED = 20  # class names in the derived spec's description
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _in_order(fn: Callable[[int], Any], n: int, window: int) -> Iterator[Any]:
 
 
 def _names(paths: list[str]) -> str:
-    shown = ", ".join(paths[:_NAMED])
+    shown = ", ".join(clean(p, 120) for p in paths[:_NAMED])
     return shown + (f" and {len(paths) - _NAMED} more" if len(paths) > _NAMED else "")
 
 
@@ -315,6 +317,12 @@ def _labels(root: Path, kept: list[str], unlabelled: bool) -> tuple[Tensor | Non
     return torch.tensor([index[t] for t in tops], dtype=torch.int64), classes
 
 
+def _printable(text: str, limit: int) -> str:
+    """``text`` as one printable line of at most ``limit`` characters (folder names are anyone's)."""
+    line = clean(text, limit)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def build_image_folder(config: ImageFolderConfig, spec: DatasetSpec) -> TensorData:
     """The images of a folder as `TensorData`, its spec derived from them.
 
@@ -328,13 +336,24 @@ def build_image_folder(config: ImageFolderConfig, spec: DatasetSpec) -> TensorDa
     """
     read = read_folder(config)
     n, c, h, w = read.images.shape
-    classes = f", {len(read.classes)} classes ({', '.join(read.classes)})" if read.classes else ""
-    skipped = f"; {len(read.skipped)} unreadable files skipped" if read.skipped else ""
+    root = Path(config.path).expanduser()
+    k = len(read.skipped)
+    classes = f", {len(read.classes)} classes" if read.classes else ""
+    shown = ", ".join(read.classes[:_CLASSES_NAMED])
+    if len(read.classes) > _CLASSES_NAMED:
+        shown += f" and {len(read.classes) - _CLASSES_NAMED} more"
+    names = f" Classes (labels 0..{len(read.classes) - 1}): {shown}." if read.classes else ""
+    skipped = f"; {k} unreadable file{'' if k == 1 else 's'} skipped" if k else ""
+    description = (
+        f"The images of {root}, center-cropped to a square and resized to {h}x{w} with Pillow's "
+        f"{config.filter} filter{skipped}.{names} Decoded once into the data cache: "
+        f"{read.cache_path}."
+    )
     data_spec = derived_spec(
         spec,
         shape=(c, h, w),
         num_classes=len(read.classes) or None,
-        summary=f"Image folder {Path(config.path).expanduser()}: {n:,} images {c}x{h}x{w}{classes} "
-        f"(center crop, filter {config.filter}{skipped}).",
+        summary=_printable(f"Image folder {root.name}: {n:,} images {c}x{h}x{w}{classes}.", 200),
+        description=_printable(description, 1900),
     )
     return TensorData(read.images, read.labels, data_spec)

@@ -68,12 +68,25 @@ def test_class_subfolders_become_labels_in_sorted_order(tmp_path: Path, cache_di
     data = build(root)
     assert data.y.tolist() == [0, 0, 0, 1, 2, 2]  # cat, dog, zebra
     assert data.spec.num_classes == 3 and data.spec.shape == (3, 16, 16)
-    assert "3 classes (cat, dog, zebra)" in data.spec.summary
+    assert data.spec.summary == "Image folder imgs: 6 images 3x16x16, 3 classes."
+    assert "Classes (labels 0..2): cat, dog, zebra." in data.spec.description
+    assert "resized to 16x16 with Pillow's lanczos filter" in data.spec.description
     read = folder.read_folder(ImageFolderConfig(path=str(root)))
     assert read.classes == ("cat", "dog", "zebra")
     assert read.files[:2] == ("cat/0.png", "cat/1.png")
     assert build(root, unlabelled=True).y is None
     assert build(root, unlabelled=True).spec.num_classes is None
+
+
+def test_odd_names_and_many_classes_give_a_valid_spec(tmp_path: Path, cache_dir: Path) -> None:
+    root = tmp_path / ("x" * 150 + "\x1b[2J")
+    for i in range(30):
+        save(root / f"class-{i:02d}-{'y' * 60}" / "a.png", rgb(4, 4, i))
+    save(root / "class-00-bad\nname" / "b.png", rgb(4, 4))
+    data = build(root)
+    assert data.spec.num_classes == 31
+    assert len(data.spec.summary) <= 200 and "\x1b" not in data.spec.summary
+    assert len(data.spec.description) <= 1900 and "and 11 more" in data.spec.description
 
 
 def test_one_subfolder_or_nested_folders_are_not_classes(tmp_path: Path, cache_dir: Path) -> None:
