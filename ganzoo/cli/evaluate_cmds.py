@@ -57,6 +57,7 @@ def evaluate_command(
     if metrics is not None:
         _check_metric_names(metrics)
     model = ganzoo.load(name_or_run_dir, device=device)
+    data_options = _run_data_options(name_or_run_dir) if data is None else {}
     inception: dict[str, str] = {"weights": inception_weights} if inception_weights else {}
     if device is not None:
         inception["device"] = device
@@ -69,6 +70,7 @@ def evaluate_command(
         data_root=data_root,
         floors=not no_floors,
         extractors={"inception-v3": inception},
+        data_options=data_options,
     )
     if as_json:
         print_json(result.model_dump(mode="json"))
@@ -86,6 +88,30 @@ def evaluate_command(
     if p.extractor_sha256:
         typer.echo(f"extractor {p.extractor} sha256 {p.extractor_sha256}")
     typer.echo(f"{result.seconds:.1f}s")
+
+
+def _run_data_options(target: str) -> dict[str, object]:
+    """The data options a run directory trained with (a folder's path, a resolution), else none.
+
+    Raises:
+        ConfigError: The run trained on data given in Python, which evaluation cannot rebuild.
+    """
+    from pathlib import Path
+
+    path = Path(target)
+    if not (path / "config.json").is_file():
+        return {}
+    from ganzoo.data.objects import IN_MEMORY
+    from ganzoo.errors import ConfigError
+    from ganzoo.training.rundir import read_run_config
+
+    config = read_run_config(path)
+    if config.data == IN_MEMORY:
+        raise ConfigError(
+            f"{target} trained on data given in Python, which evaluation compares with: run it "
+            "from Python (ganzoo.metrics.evaluate(model, data)), or pass --data NAME"
+        )
+    return dict(config.data_options)
 
 
 def _check_metric_names(metrics: str) -> None:

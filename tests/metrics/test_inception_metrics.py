@@ -359,3 +359,34 @@ def test_the_library_network_runs_through_the_extractor(monkeypatch: pytest.Monk
     assert out["features"].shape == (3, 2048) and out["logits"].shape == (3, 1008)
     assert out["features"].dtype == torch.float64 and torch.isfinite(out["logits"]).all()
     assert extractor.spec.sha256 == INCEPTION_SHA256
+
+
+def test_a_run_trained_on_a_jpeg_folder_evaluates(tmp_path: Path) -> None:
+    """Train dcgan 2 steps on 64x64 RGB JPEGs, then evaluate the run dir against its folder."""
+    import numpy as np
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    import ganzoo
+    from ganzoo.cli import app
+    from ganzoo.cli.evaluate_cmds import _run_data_options
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(40):
+        Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(folder / f"{i}.jpg")
+    run = tmp_path / "run"
+    args = ["train", "dcgan", "--data", str(folder), "--resolution", "64", "--steps", "2"]
+    result = CliRunner().invoke(app, [*args, "--batch-size", "8", "--out", str(run)])
+    assert result.exit_code == 0, result.output
+    options = _run_data_options(str(run))
+    assert options["path"] == str(folder) and options["resolution"] == 64
+    model = ganzoo.load(str(run))
+    res = evaluate(
+        model, metrics=ALL, n=20, data_options=options, extractors={"inception-v3": StandIn()}
+    )
+    p = res.protocol
+    assert p.data == "image-folder" and p.data_options == options and p.n_reference == 20
+    assert p.floor_split == "the next 20 of 40 (permutation seed 0; no test split)"
+    assert set(res.floors) == set(res.metrics) and res.metrics["fid_inception"] > 0
