@@ -43,6 +43,7 @@ from ganzoo.specs import (
     DatasetSpec,
     DiagnosticSpec,
     ExtractorSpec,
+    LoggerSpec,
     LossSpec,
     MetricSpec,
     ModelSpec,
@@ -156,6 +157,23 @@ def register_extractors(register: Callable[[ExtractorSpec], None]) -> None:
     """
 
 
+@hookspec
+def register_loggers(register: Callable[[LoggerSpec], None]) -> None:
+    """Register experiment loggers for ``ganzoo train --log NAME``.
+
+    The builder is called as ``builder(config)`` and returns a
+    [`Callback`][ganzoo.training.callbacks.Callback] the run reports to: subclass
+    [`ExperimentLogger`][ganzoo.training.loggers.ExperimentLogger] and implement its five
+    ``write_*`` methods and ``close`` to get scalars, sample grids, alarms and hyperparameters
+    in the shape every built-in logger sends them. A logger whose library is optional lists it
+    in ``requires`` (import names) and says how to get it in ``install``; import the library in
+    the builder, never in the plugin module, so ``ganzoo list`` stays fast.
+
+    Args:
+        register: Call it once per entry with a [`LoggerSpec`][ganzoo.specs.LoggerSpec].
+    """
+
+
 HOOKS: dict[str, str] = {
     "architecture": "register_architectures",
     "loss": "register_losses",
@@ -164,5 +182,6 @@ HOOKS: dict[str, str] = {
     "model": "register_models",
     "metric": "register_metrics",
     "extractor": "register_extractors",
+    "logger": "register_loggers",
 }
 """Hook name of each kind."""

@@ -20,6 +20,7 @@ KINDS: tuple[str, ...] = (
     "model",
     "metric",
     "extractor",
+    "logger",
 )
 """Every kind of registry entry, in the order listings show them."""
 
@@ -36,6 +37,8 @@ _PLURALS = {
     "metrics": "metric",
     "extractors": "extractor",
     "features": "extractor",
+    "loggers": "logger",
+    "log": "logger",
 }
 
 
@@ -45,7 +48,9 @@ def normalize_kind(kind: str) -> str:
     return _PLURALS.get(k, k)
 
 
-Kind = Literal["architecture", "loss", "diagnostic", "dataset", "model", "metric", "extractor"]
+Kind = Literal[
+    "architecture", "loss", "diagnostic", "dataset", "model", "metric", "extractor", "logger"
+]
 
 _NAME = r"^[a-z0-9][a-z0-9._-]*$"
 _IMPORT = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -361,6 +366,26 @@ class MetricSpec(_AppliesTo):
     order: int = Field(100, description="Place in a default set's output: lower first.")
 
 
+class LoggerSpec(_Buildable):
+    """An experiment logger (TensorBoard, W&B, MLflow, ...): ``ganzoo train --log NAME``.
+
+    The builder is called as ``builder(config)`` and returns a
+    [`Callback`][ganzoo.training.callbacks.Callback] that a run reports to (usually an
+    [`ExperimentLogger`][ganzoo.training.loggers.ExperimentLogger]). A logger that needs a
+    library outside ganzoo's dependencies names it in ``requires``: listings show whether it is
+    installed, and building the logger without it is one line of error naming ``install``.
+    """
+
+    kind: Literal["logger"] = "logger"
+    """The entry's kind (fixed)."""
+    requires: tuple[str, ...] = Field(
+        (), description="Import names of the libraries it needs (checked without importing them)."
+    )
+    install: str | None = Field(
+        None, description="The command that installs what it needs, e.g. pip install 'x[wandb]'."
+    )
+
+
 Spec = (
     ArchitectureSpec
     | LossSpec
@@ -369,6 +394,7 @@ Spec = (
     | ModelSpec
     | MetricSpec
     | ExtractorSpec
+    | LoggerSpec
 )
 """Any registry entry."""
 
@@ -380,4 +406,5 @@ SPEC_TYPES: dict[str, type[BaseModel]] = {
     "model": ModelSpec,
     "metric": MetricSpec,
     "extractor": ExtractorSpec,
+    "logger": LoggerSpec,
 }

@@ -18,6 +18,7 @@ from ganzoo.specs import (
     DatasetSpec,
     DiagnosticSpec,
     ExtractorSpec,
+    LoggerSpec,
     LossSpec,
     MetricSpec,
     ModelSpec,
@@ -84,4 +85,13 @@ def register_extractors(register: Callable[[ExtractorSpec], None]) -> None:
     from ganzoo.metrics.catalog import EXTRACTORS
 
     for spec in EXTRACTORS:
+        register(spec)
+
+
+@hookimpl
+def register_loggers(register: Callable[[LoggerSpec], None]) -> None:
+    """Register the built-in experiment loggers (``ganzoo/training/loggers/catalog.py``)."""
+    from ganzoo.training.loggers.catalog import ENTRIES
+
+    for spec in ENTRIES:
         register(spec)

@@ -11,7 +11,7 @@ from ganzoo.text import clean
 
 KIND_ARG = typer.Argument(
     None,
-    help="architecture, loss, diagnostic, dataset, model, metric or extractor (plurals ok).",
+    help="architecture, loss, diagnostic, dataset, model, metric, extractor or logger (plurals ok).",
 )
 PATTERN_ARG = typer.Argument(None, help="Shell-style wildcard on names, e.g. '*gan*'.")
 JSON_OPT = typer.Option(False, "--json", help="Machine-readable output.")
@@ -41,6 +41,13 @@ def _detail(spec: Any) -> str:
     if kind == "extractor":
         fits = ", ".join(spec.datasets) or " or ".join(spec.modalities)
         return f"{', '.join(spec.outputs)} on {fits}"
+    if kind == "logger":  # found without importing the library (ganzoo list stays fast)
+        from importlib.util import find_spec
+
+        missing = [m for m in spec.requires if find_spec(m) is None]
+        if missing:
+            return f"missing {', '.join(missing)}: {spec.install or 'pip install ' + missing[0]}"
+        return "installed" if spec.requires else "built in"
     return ""
 
 

@@ -92,6 +92,12 @@ def train_command(
         None, "--on-alarm", help="warn (default) or stop on a critical alarm."
     ),
     sets: list[str] = typer.Option([], "--set", help="Any config field: KEY=VALUE (dotted keys)."),
+    log: list[str] = typer.Option(
+        [],
+        "--log",
+        help="Experiment logger(s): tensorboard, wandb, mlflow (ganzoo list loggers); "
+        "NAME:KEY=VALUE,... sets its options. Repeatable.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Train a GAN; writes config, metrics (JSON lines), sample grids and checkpoints to the run dir."""
@@ -152,17 +158,20 @@ def train_command(
         raise ConfigError(
             "--out and --resume name different directories; a resumed run stays in its directory"
         )
+    from ganzoo.training.loggers.select import build_loggers
+
+    loggers = build_loggers(log)  # a missing library fails here, before anything is built
     run(
-        config, resume=resume is not None, quiet=quiet, allow_changes=allow_changes,
-        from_step=from_step,
+        config, resume=resume is not None, quiet=quiet, loggers=loggers,
+        allow_changes=allow_changes, from_step=from_step,
     )  # fmt: skip
 
 
 def run(
-    config: Any, resume: bool = False, quiet: bool = False, allow_changes: bool = False,
-    from_step: int | None = None,
+    config: Any, resume: bool = False, quiet: bool = False, loggers: list[Any] | None = None,
+    allow_changes: bool = False, from_step: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Build the trainer with the standard callbacks and run it; prints where the results are."""
+    """Build the trainer with the standard callbacks and ``loggers``, run it, say where it went."""
     from ganzoo.training.callbacks import Alarms, MetricsLogger, PlainLog, ProgressDisplay
     from ganzoo.training.loop import Trainer
     from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
@@ -179,6 +188,7 @@ def run(
             diags = build_diagnostics(config.diagnostics)
             if diags:
                 callbacks.append(DiagnosticsCallback(diags, config.diagnostics_policy))
+            callbacks.extend(loggers or [])
             if not quiet:
                 callbacks.append(ProgressDisplay() if sys.stderr.isatty() else PlainLog(every=10))
             else:  # quiet hides progress, never a critical alarm or an error
