@@ -12,7 +12,13 @@ from typing import Any
 
 import torch
 
-from ganzoo.building import architecture_spec, build_architecture, build_entry, dataset_spec
+from ganzoo.building import (
+    architecture_spec,
+    build_architecture,
+    build_entry,
+    dataset_spec,
+    make_config,
+)
 from ganzoo.data.objects import IN_MEMORY, as_data
 from ganzoo.data.sources import resolve_data_argument
 from ganzoo.data.tensor_data import TensorData
@@ -67,6 +73,11 @@ def resolve_config(config: TrainConfig) -> tuple[ArchitectureSpec, TrainConfig, 
         registered = data_name in get_registry().names("dataset")
         data_name, path_options, note = resolve_data_argument(data_name, registered)
         options = {**options, **path_options}
+        if dataset_spec(data_name).shape is None:
+            # the user's own files: record every option, the transform's defaults (resolution,
+            # filter, ...) included, so config.json says how the pixels were made
+            resolved = make_config(dataset_spec(data_name), options)
+            options = resolved.model_dump(mode="json") if resolved is not None else options
     loss_name = config.loss or arch.default_loss
     get_registry().get(loss_name, "loss")
     if arch.compatible_losses and loss_name not in arch.compatible_losses:

@@ -152,7 +152,9 @@ def test_a_run_on_an_array_file_given_as_a_path(tmp_path):
     Trainer.create(config).run()
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["data"] == "array-file"
-    assert saved["data_options"] == {"path": str((tmp_path / "xy.npz").resolve())}
+    options = saved["data_options"]  # every option of the user's files, defaults included
+    assert options["path"] == str((tmp_path / "xy.npz").resolve())
+    assert options["unlabelled"] is False and "value_range" in options
     assert ganzoo.load(str(tmp_path / "run")).data.num_classes == 10
 
 
