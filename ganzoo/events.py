@@ -64,7 +64,11 @@ class StepRecord:
     d_accuracy: float = float("nan")
     """D's accuracy at threshold 0 on real and generated batches."""
     r_t: float = float("nan")
-    """ADA's overfitting heuristic E[sign(D(x_real))]."""
+    """ADA's overfitting heuristic E[sign(D(x_real))], over the real scores of every D update
+    (the same terms ADA adjusts its ``p`` from: `ganzoo.training.augment.sign_terms`)."""
+    augment_p: float = float("nan")
+    """The probability each augmentation is applied with: ADA's ``p`` (averaged over the
+    record's steps), 1 with DiffAugment, 0 without augmentation (NaN: not recorded)."""
     loss_name: str = ""
     """The loss's registry name."""
     images_per_second: float = float("nan")

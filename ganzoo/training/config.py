@@ -41,6 +41,29 @@ class TrainConfig(BaseModel):
     out: str | None = Field(None, description="Run directory; default runs/<arch>-<data>-<time>.")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:1, ...")
     ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of G's weights, e.g. 0.999.")
+    ema_batchnorm: Literal["recompute", "average", "copy"] = Field(
+        "recompute",
+        description="The EMA generator's BatchNorm statistics: re-estimated from its own "
+        "activations before use, an EMA of G's, or G's copied.",
+    )
+    ema_warmup: bool = Field(
+        False, description="EMA decay min(ema, (1+t)/(10+t)) at G update t (forgets the init)."
+    )
+    augment: Literal["none", "diffaugment", "ada"] = Field(
+        "none", description="Augment what D sees (images only): DiffAugment or ADA."
+    )
+    augment_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Options of the augmentation (DiffAugment: policy; ADA: target, interval, "
+        "kimg, p, ...).",
+    )
+    lr_schedule: Literal["constant", "linear", "cosine"] = Field(
+        "constant", description="Learning-rate schedule of G and D, stepped per G update."
+    )
+    lr_warmup: int = Field(0, ge=0, description="G updates of linear learning-rate warm-up.")
+    accumulate: int = Field(
+        1, ge=1, le=1024, description="Micro-batches of batch_size per optimizer step."
+    )
     log_every: int = Field(
         50, ge=1, description="Steps between metric records (one host sync each)."
     )

@@ -24,6 +24,7 @@ from ganzoo.errors import CheckpointError, ConfigError, TrainingError
 from ganzoo.events import Event, Notice, StepRecord
 from ganzoo.images import save_samples
 from ganzoo.interfaces import Generator
+from ganzoo.training.augment import build_augment
 from ganzoo.training.batches import Batches
 from ganzoo.training.callbacks import Callback
 from ganzoo.training.checkpoint import save_checkpoint
@@ -68,19 +69,24 @@ class Trainer:
         self.resolved_config = parts.config
         self.arch, self.data_name, self.loss_name = parts.arch, parts.data_name, parts.loss_name
         self.data, self.model, self.optimizer = parts.data, parts.model, parts.optimizer
-        self.batches = Batches(
-            self.data, config.batch_size, config.seed, self.device, config.channels_last,
+        self.batches = Batches(  # a step reads `accumulate` micro-batches of batch_size
+            self.data, config.batch_size * config.accumulate, config.seed, self.device,
+            config.channels_last,
             self.strategy.rank, self.strategy.world_size,
         )  # fmt: skip
         n_critic: int = parts.optimizer.n_critic  # type: ignore[assignment]  # resolved: complete
         self.updates = AlternatingUpdates(
             parts.G, parts.D, parts.loss, parts.opt_g, parts.opt_d, n_critic, self.batches,
             ema=config.ema, reuse_fakes=config.reuse_fakes, amp=config.amp,
+            augment=build_augment(config.augment, config.augment_options, self.data.spec.modality),
+            accumulate=config.accumulate, ema_batchnorm=config.ema_batchnorm,
+            ema_warmup=config.ema_warmup,
         )  # fmt: skip
         epochs = config.epochs if config.epochs is not None else 1.0
         self.total_steps = config.steps or max(
             1, math.ceil(epochs * self.batches.per_epoch / n_critic)
         )
+        self.updates.set_schedule(config.lr_schedule, self.total_steps, config.lr_warmup)
         self._fixed_z, self._fixed_y = fixed_latents(parts.G, self.data, config, self.device)
         # wrapped after the EMA copy was made: a SyncBatchNorm conversion must not reach it
         g_train, d_train = self.strategy.wrap(parts.G, parts.D)

@@ -1,0 +1,125 @@
+"""The EMA of G with BatchNorm (issue 14, item 5): what each ``ema_batchnorm`` mode keeps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.specs import DatasetSpec
+from ganzoo.training.config import TrainConfig
+from ganzoo.training.ema import EMAGenerator, batchnorm_layers
+from ganzoo.training.loop import Trainer
+
+SPEC = DatasetSpec(name="grey-28", summary="t", builder="a.b:c", shape=(1, 28, 28))
+
+
+def _moved_pair() -> tuple[torch.nn.Module, torch.nn.Module]:
+    """A dcgan G and a copy whose weights were moved (as the EMA's are, away from G's)."""
+    torch.manual_seed(0)
+    g = ganzoo.build("dcgan", data=SPEC, width=8, latent_dim=16).generator
+    g.train()
+    with torch.no_grad():  # some BatchNorm statistics of G's own
+        for _ in range(3):
+            g(g.sample_latent(32))
+    return g
+
+
+def test_recompute_estimates_the_emas_own_statistics_without_touching_g_or_the_rng() -> None:
+    g = _moved_pair()
+    ema = EMAGenerator(g, decay=0.5, batchnorm="recompute", bn_batches=4, bn_batch_size=16)
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    ema.update(0)  # the EMA's weights now differ from G's, its statistics are stale
+    g_state = {k: v.clone() for k, v in g.state_dict().items()}
+    first = batchnorm_layers(ema.module)[0]
+    means: list[torch.Tensor] = []
+    hook = first.register_forward_pre_hook(
+        lambda m, args: means.append(args[0].mean(dim=(0, 2, 3)).clone())
+    )
+    rng = torch.get_rng_state()
+    module = ema.ready()
+    hook.remove()
+    assert torch.equal(torch.get_rng_state(), rng)  # the run's random stream is untouched
+    assert len(means) == 4
+    assert torch.allclose(first.running_mean, torch.stack(means).mean(0), atol=1e-5)
+    assert not module.training and not first.training
+    for k, v in g.state_dict().items():
+        assert torch.equal(v, g_state[k]), k
+    # nothing moved since: used again without another estimate
+    means.clear()
+    hook = first.register_forward_pre_hook(lambda m, args: means.append(args[0]))
+    ema.ready()
+    hook.remove()
+    assert not means
+
+
+def test_copy_and_average_modes() -> None:
+    g = _moved_pair()
+    copied = EMAGenerator(g, decay=0.9, batchnorm="copy")
+    averaged = EMAGenerator(g, decay=0.9, batchnorm="average")
+    bn_g, bn_c, bn_a = (batchnorm_layers(m)[0] for m in (g, copied.module, averaged.module))
+    old = bn_a.running_mean.clone()
+    with torch.no_grad():
+        g(g.sample_latent(32))  # G's statistics move
+    copied.update(0)
+    averaged.update(0)
+    assert torch.equal(bn_c.running_mean, bn_g.running_mean)
+    assert torch.allclose(bn_a.running_mean, 0.9 * old + 0.1 * bn_g.running_mean, atol=1e-6)
+
+
+def test_recomputed_statistics_match_the_emas_activations_better_than_gs() -> None:
+    # eval-mode samples of the EMA with its own statistics are close to what the same weights
+    # give with batch statistics; with G's statistics copied they are not
+    g = _moved_pair()
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    emas = {m: EMAGenerator(g, 0.5, batchnorm=m, bn_batches=8) for m in ("copy", "recompute")}
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+        for e in emas.values():
+            e.update(0)
+        z = g.sample_latent(256, generator=torch.Generator().manual_seed(1))
+        module = emas["recompute"].module
+        module.train()
+        target = module(z)  # the EMA's weights with batch statistics
+        module.eval()
+        error = {m: (e.ready()(z) - target).abs().mean().item() for m, e in emas.items()}
+    assert error["recompute"] < 0.5 * error["copy"], error
+
+
+def test_warmup_decay() -> None:
+    g = _moved_pair()
+    warm = EMAGenerator(g, decay=0.999, warmup=True)
+    assert warm.decay_at(0) == pytest.approx(0.1)
+    assert warm.decay_at(90) == pytest.approx(0.91)
+    assert warm.decay_at(10**6) == 0.999
+    assert EMAGenerator(g, decay=0.999).decay_at(0) == 0.999
+
+
+@pytest.mark.parametrize("mode", ["recompute", "average", "copy"])
+def test_checkpoint_holds_the_ema_and_the_sample_grid_uses_it(mode: str, tmp_path: Path) -> None:
+    cfg = TrainConfig(
+        architecture="dcgan", data="mnist", data_options={"limit": 128},
+        architecture_options={"width": 8, "latent_dim": 16}, batch_size=16, steps=3,
+        out=str(tmp_path / "r"), diagnostics=[], ema=0.9, ema_batchnorm=mode,
+    )  # fmt: skip
+    t = Trainer.create(cfg)
+    t.run()
+    from ganzoo.weights import read_tensors
+
+    saved = read_tensors(
+        tmp_path / "r" / "checkpoints" / "step-0000003" / "ema_generator.safetensors"
+    )
+    ema = t.ema
+    assert ema is not None
+    for k, v in ema.state_dict().items():
+        assert torch.equal(saved[k], v), k
+    g_bn, e_bn = batchnorm_layers(t.G)[0], batchnorm_layers(ema)[0]
+    same = torch.equal(g_bn.running_mean, e_bn.running_mean)
+    assert same == (mode == "copy")
