@@ -291,20 +291,20 @@ def _train_config(arch: str, out: Path, steps: int, **kw: object) -> TrainConfig
     options = dict(TINY[arch])
     if arch == "stylegan2":  # make both lazy regularisers fire within a few steps
         options.update(r1_interval=2, pl_interval=2)
-    return TrainConfig(
-        architecture=arch,
-        data="mnist",
-        data_options={"limit": 128, "resolution": 32},
-        architecture_options=options,
-        batch_size=8,
-        steps=steps,
-        out=str(out),
-        log_every=1,
-        sample_every=1000,
-        checkpoint_every=1000,
-        diagnostics=[],
-        **kw,
-    )
+    fields: dict[str, object] = {
+        "architecture": arch,
+        "data": "mnist",
+        "data_options": {"limit": 128, "resolution": 32},
+        "architecture_options": options,
+        "batch_size": 8,
+        "steps": steps,
+        "out": str(out),
+        "log_every": 1,
+        "sample_every": 1000,
+        "checkpoint_every": 1000,
+        "diagnostics": [],
+    }
+    return TrainConfig(**{**fields, **kw})
 
 
 @pytest.mark.parametrize("arch", sorted(TINY))
