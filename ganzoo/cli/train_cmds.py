@@ -81,6 +81,12 @@ def train_command(
     ema: float = typer.Option(
         None, "--ema", help="EMA decay of G's weights (e.g. 0.999).", callback=options.unit_open
     ),
+    augment: str = typer.Option(
+        None,
+        "--augment",
+        help="Augment what D sees (images): diffaugment or ada; their options with "
+        "--set augment_options.KEY=VALUE.",
+    ),
     data_root: Path = typer.Option(
         None, "--data-root", help="Folder holding MNIST/raw (or $GANZOO_DATA)."
     ),
@@ -149,6 +155,7 @@ def train_command(
         seed=seed,
         device=device,
         ema=ema,
+        augment=augment,
         data_options=data_options or None,
         optimizer=optimizer or None,
         diagnostics=diag,

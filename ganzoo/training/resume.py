@@ -32,6 +32,11 @@ PROTECTED = (
     "seed",
     "ema",
     "reuse_fakes",
+    "augment",
+    "augment_options",
+    "accumulate",
+    "lr_schedule",
+    "lr_warmup",
 )
 """The config fields a resume keeps unless changes are allowed: what is trained, on what, how."""
 
@@ -42,8 +47,18 @@ SUPERSEDED_METRICS = "metrics.superseded.jsonl"
 """Where rows after the resume step go (the resumed run writes those steps again)."""
 
 
+ADDED_DEFAULTS: dict[str, Any] = {
+    "augment": "none",
+    "augment_options": {},
+    "accumulate": 1,
+    "lr_schedule": "constant",
+    "lr_warmup": 0,
+}
+"""Protected fields newer than some runs: a ``config.json`` without one had this value."""
+
+
 def _protected(config: dict[str, Any]) -> dict[str, Any]:
-    out = {k: config.get(k) for k in PROTECTED}
+    out = {k: config.get(k, ADDED_DEFAULTS.get(k)) for k in PROTECTED}
     data_options = dict(out.get("data_options") or {})
     for key in FREE_DATA_OPTIONS:
         data_options.pop(key, None)

@@ -284,3 +284,17 @@ def test_unknown_options_and_options_without_augmentation_are_config_errors() ->
         build_augment("none", {"policy": "color"}, "image")
     with pytest.raises(ConfigError, match="p in"):
         build_augment("ada", {"p": 2}, "image")
+
+
+def test_a_resume_keeps_the_augmentation_unless_changes_are_allowed(tmp_path: Path) -> None:
+    from ganzoo.training.resume import config_changes
+
+    cfg = TrainConfig(**{**DCGAN, "out": str(tmp_path / "r"), "steps": 2}, augment="ada")
+    Trainer.create(cfg).run()
+    stored = json.loads((tmp_path / "r" / "config.json").read_text())
+    with pytest.raises(ConfigError, match="augment 'ada' -> 'diffaugment'|augment \"ada\""):
+        Trainer.create(make_train_config(stored, augment="diffaugment", steps=4), resume=True)
+    # a config.json written before these fields existed reads as their defaults
+    old = {k: v for k, v in stored.items() if k not in {"augment", "augment_options"}}
+    plain = {**stored, "augment": "none", "augment_options": {}}
+    assert config_changes(old, plain) == {}
