@@ -142,7 +142,9 @@ def test_biggan_orthogonal_regularisation() -> None:
     reg.backward()
     assert all(w.grad is not None for w in g.regularized_weights())
     assert g.shared.weight.grad is None  # the embedding is not regularised
-    assert _build("biggan", ortho_reg=0.0).generator.regularizer(0, torch.zeros(2, 20), None) is None
+    assert (
+        _build("biggan", ortho_reg=0.0).generator.regularizer(0, torch.zeros(2, 20), None) is None
+    )
 
 
 def test_biggan_truncation() -> None:
@@ -324,7 +326,9 @@ def test_stylegan2_resume_is_exact(tmp_path: Path, mnist_root: Path) -> None:
     the saved RNG: 2 + 2 resumed steps end where 4 straight ones do."""
     full = Trainer.create(_train_config("stylegan2", tmp_path / "full", steps=4))
     full.run()
-    half = Trainer.create(_train_config("stylegan2", tmp_path / "half", steps=2, checkpoint_every=2))
+    half = Trainer.create(
+        _train_config("stylegan2", tmp_path / "half", steps=2, checkpoint_every=2)
+    )
     half.run()
     half.close()
     resumed = Trainer.create(
