@@ -221,9 +221,16 @@ class DiagnosticSpec(_Buildable):
 
     kind: Literal["diagnostic"] = "diagnostic"
     """The entry's kind (fixed)."""
-    detects: str = Field(description="The failure mode it raises alarms for.")
-    enabled_by_default: bool = True
-    """Whether ``ganzoo train`` attaches it without being asked."""
+    detects: str = Field(
+        min_length=1,
+        description="The failure mode it raises alarms for: the ``kind`` of its alarms "
+        "(e.g. 'mode-collapse', 'vanishing-gradient').",
+    )
+    enabled_by_default: bool = Field(
+        description="Whether ``ganzoo train`` attaches it without being asked. Required: a "
+        "plugin says whether installing it changes every run (``ganzoo list diagnostics`` "
+        "shows on/off; ``--diagnostics`` and ``GANZOO_DIAGNOSTICS`` change it per run)."
+    )
     signals: tuple[str, ...] = ()
     """What it watches: ``StepRecord`` fields, or ``"samples"`` for a detector that looks at
     generated samples (``ganzoo diagnose`` runs those on a finished model)."""

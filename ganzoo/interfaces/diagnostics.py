@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from torch import Tensor
 
+from ganzoo.errors import PluginError
 from ganzoo.events import Alarm, StepRecord
 
 
@@ -16,7 +17,11 @@ class Diagnostic:
     [`StepRecord`][ganzoo.events.StepRecord] every ``log_every`` steps;
     [`on_samples`][ganzoo.interfaces.Diagnostic.on_samples] sees a batch of generated samples
     every ``sample_every`` steps and, in ``ganzoo diagnose``, those of a finished model. A
-    detector implements either or both; the defaults raise nothing.
+    detector implements either or both; a subclass that implements neither would never raise an
+    alarm and is refused with a [`PluginError`][ganzoo.errors.PluginError] when the class is
+    defined (pass ``abstract=True`` in the class statement for a shared base class:
+    ``class MyBase(Diagnostic, abstract=True)``). A subclass that overrides `on_samples` gets
+    `wants_samples` True unless it sets it itself.
     """
 
     name: ClassVar[str] = "diagnostic"
@@ -24,7 +29,24 @@ class Diagnostic:
     wants_layer_grad_norms: ClassVar[bool] = False
     """Asks the loop to record G's per-layer gradient norms (``StepRecord.grad_norms_g``)."""
     wants_samples: ClassVar[bool] = False
-    """Asks the loop to call `on_samples`; without it only `on_step` is called."""
+    """Asks the loop to call `on_samples`; without it only `on_step` is called (True by default
+    for a class that overrides `on_samples`)."""
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs: object) -> None:
+        """Refuse a concrete detector that overrides neither `on_step` nor `on_samples`."""
+        super().__init_subclass__(**kwargs)
+        step = cls.on_step is not Diagnostic.on_step
+        samples = cls.on_samples is not Diagnostic.on_samples
+        if not abstract and not (step or samples):
+            raise PluginError(
+                f"diagnostic class {cls.__module__}.{cls.__qualname__} implements neither "
+                "on_step (training records) nor on_samples (sample grids), so it could never "
+                "raise an alarm: override one of them (or declare a shared base class with "
+                "'class Base(Diagnostic, abstract=True)')"
+            )
+        declared = any("wants_samples" in vars(k) for k in cls.__mro__ if k is not Diagnostic)
+        if samples and not declared:
+            cls.wants_samples = True
 
     def on_step(self, record: StepRecord) -> list[Alarm]:
         """Look at one record of the training statistics.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ganzoo.building import build_entry
+from ganzoo.errors import PluginError
 from ganzoo.events import Alarm, StepRecord
 from ganzoo.interfaces import Diagnostic
 from ganzoo.registry import get_registry, list_specs
@@ -15,13 +17,67 @@ if TYPE_CHECKING:
     from torch import Tensor
 
 
+ENV = "GANZOO_DIAGNOSTICS"
+"""The environment variable that sets the selection of a run that gives none."""
+
+
+def default_diagnostics() -> list[str]:
+    """The registered diagnostics whose spec says ``enabled_by_default``."""
+    return [s.name for s in list_specs("diagnostic") if s.enabled_by_default]  # type: ignore[union-attr]
+
+
+def select_diagnostics(selection: list[str] | None) -> list[str]:
+    """The names a selection of diagnostics means.
+
+    A selection is a list of items: ``NAME`` (only the names listed), ``+NAME`` (the defaults
+    and this one), ``-NAME`` (the defaults without this one), ``default`` (the defaults),
+    ``all`` or ``none``. ``["-oscillation", "+my-detector"]`` edits the defaults; ``["a", "b"]``
+    replaces them. ``None`` (a run that chose nothing) reads ``GANZOO_DIAGNOSTICS``, a
+    comma-separated selection of the same form, and else takes the defaults.
+
+    Raises:
+        UnknownNameError: An item names no registered diagnostic.
+    """
+    if selection is None:
+        raw = os.environ.get(ENV, "")
+        selection = [p.strip() for p in raw.split(",") if p.strip()] or ["default"]
+    registry = get_registry()
+    explicit = [i for i in selection if i[:1] not in "+-" and i not in {"default", "all", "none"}]
+    chosen: list[str] = [] if explicit else default_diagnostics()
+    for item in selection:
+        if item == "none":
+            chosen = []
+        elif item == "all":
+            chosen = registry.names("diagnostic")
+        elif item == "default":
+            chosen += [n for n in default_diagnostics() if n not in chosen]
+        elif item.startswith("-"):
+            registry.get(item[1:], "diagnostic")
+            chosen = [n for n in chosen if n != item[1:]]
+        else:
+            name = item.removeprefix("+")
+            registry.get(name, "diagnostic")
+            if name not in chosen:
+                chosen.append(name)
+    return chosen
+
+
 def build_diagnostics(names: list[str] | None) -> list[Diagnostic]:
-    """Diagnostics by name; ``None`` means every registered one that is on by default."""
-    if names is None:
-        names = [s.name for s in list_specs("diagnostic") if s.enabled_by_default]  # type: ignore[union-attr]
-    for name in names:
-        get_registry().get(name, "diagnostic")
-    return [build_entry(name) for name in names]
+    """The diagnostics a selection names (see `select_diagnostics`; ``None``: the defaults).
+
+    Raises:
+        PluginError: A diagnostic's builder returned something that is not a detector.
+    """
+    built = []
+    for name in select_diagnostics(names):
+        diagnostic = build_entry(name)
+        if not isinstance(diagnostic, Diagnostic) or type(diagnostic) is Diagnostic:
+            raise PluginError(
+                f"diagnostic {name!r}: its builder returned {type(diagnostic).__name__}, not a "
+                "subclass of ganzoo.interfaces.Diagnostic that implements on_step or on_samples"
+            )
+        built.append(diagnostic)
+    return built
 
 
 class WatchedRun(RunView, Protocol):
