@@ -292,7 +292,7 @@ def test_a_resume_keeps_the_augmentation_unless_changes_are_allowed(tmp_path: Pa
     cfg = TrainConfig(**{**DCGAN, "out": str(tmp_path / "r"), "steps": 2}, augment="ada")
     Trainer.create(cfg).run()
     stored = json.loads((tmp_path / "r" / "config.json").read_text())
-    with pytest.raises(ConfigError, match="augment 'ada' -> 'diffaugment'|augment \"ada\""):
+    with pytest.raises(ConfigError, match='augment "ada" -> "diffaugment"'):
         Trainer.create(make_train_config(stored, augment="diffaugment", steps=4), resume=True)
     # a config.json written before these fields existed reads as their defaults
     old = {k: v for k, v in stored.items() if k not in {"augment", "augment_options"}}
