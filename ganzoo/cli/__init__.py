@@ -11,7 +11,15 @@ import sys
 import typer
 
 from ganzoo import __version__
-from ganzoo.cli import diagnose_cmds, evaluate_cmds, hub_cmds, listing, train_cmds
+from ganzoo.cli import (
+    diagnose_cmds,
+    evaluate_cmds,
+    export_cmds,
+    hub_cmds,
+    listing,
+    sample_cmds,
+    train_cmds,
+)
 from ganzoo.cli.failures import click_kinds, debug, one_line
 from ganzoo.cli.output import print_error
 
@@ -40,7 +48,9 @@ def _root(
     """A pluggable model zoo for GANs."""
 
 
-for _module in (listing, train_cmds, evaluate_cmds, diagnose_cmds, hub_cmds):
+for _module in (
+    listing, train_cmds, sample_cmds, evaluate_cmds, diagnose_cmds, hub_cmds, export_cmds,
+):  # fmt: skip
     _module.register(app)
 
 

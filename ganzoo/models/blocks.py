@@ -226,6 +226,8 @@ class GradInInputLayout(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """``x`` unchanged; only its gradient's layout changes."""
+        if not torch.is_grad_enabled():  # no backward to shape: plain identity (exportable)
+            return x
         return _GradInInputLayout.apply(x)
 
 
