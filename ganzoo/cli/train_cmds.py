@@ -1,4 +1,4 @@
-"""``ganzoo train`` and ``ganzoo sample``."""
+"""``ganzoo train``."""
 
 from __future__ import annotations
 
@@ -214,63 +214,6 @@ def run(
     return summary
 
 
-def sample_command(
-    name: str = typer.Argument(
-        ..., help="Pretrained model name, hf-hub:owner/repo, local-dir:PATH or a run dir."
-    ),
-    n: int = typer.Option(
-        64, "-n", help=f"Number of samples (1..{options.MAX_SAMPLES}).", callback=options.samples
-    ),
-    seed: int = typer.Option(0, "--seed", callback=options.seed),
-    klass: int = typer.Option(
-        None, "--class", help="Class to draw (conditional models).", callback=options.class_index
-    ),
-    out: Path = typer.Option(
-        Path("samples.png"), "--out", "-o", help=".png grid, or .safetensors/.npz/.pt tensors."
-    ),
-    device: str = typer.Option(None, "--device", callback=options.device_name),
-    revision: str = typer.Option(None, "--revision", help="Hub revision (hf-hub: names)."),
-) -> None:
-    """Draw samples from a model and save a PNG grid (or the raw tensors)."""
-    suffix = out.suffix.lower()
-    if suffix not in {".png", ".safetensors", ".npz", ".pt"}:
-        raise ConfigError(f"--out must end in .png, .safetensors, .npz or .pt, got {out.name!r}")
-    import ganzoo
-
-    model = ganzoo.load(name, device=device, revision=revision)
-    samples = model.sample(n, y=klass, seed=seed).float().cpu()
-    if suffix == ".png":
-        from ganzoo.images import save_samples
-
-        modes = None
-        if model.data.modality == "points" and model.data.num_modes:
-            # a registered mixture's centres, built with the data set's own defaults (a
-            # plugin's point data set need not take a size); own points have none to draw
-            modes = ganzoo.build(model.data.name).modes
-        save_samples(samples, out, modes=modes)
-    elif suffix == ".safetensors":
-        from ganzoo.weights import save_tensors
-
-        save_tensors({"samples": samples}, out)
-    else:  # through memory and one atomic write: a full disk leaves no half file behind
-        import io
-
-        from ganzoo.weights import atomic_write_bytes
-
-        buf = io.BytesIO()
-        if suffix == ".npz":
-            import numpy as np
-
-            np.savez(buf, samples=samples.numpy())
-        else:
-            import torch
-
-            torch.save(samples, buf)
-        atomic_write_bytes(out, buf.getvalue())
-    typer.echo(f"wrote {n} samples of {model.name} to {out}")
-
-
 def register(app: typer.Typer) -> None:
-    """Add train and sample."""
+    """Add train."""
     app.command("train")(train_command)
-    app.command("sample")(sample_command)
