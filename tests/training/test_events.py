@@ -45,6 +45,7 @@ RECORD = StepRecord(
     grad_norms_g={"net.0.weight": 1.5},
     d_accuracy=0.75,
     r_t=0.125,
+    augment_p=0.25,
     loss_name="non-saturating",
     images_per_second=1000.0,
 )

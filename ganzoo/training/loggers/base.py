@@ -33,6 +33,7 @@ SCALARS: dict[str, str] = {
     "penalty": "penalty",
     "d_accuracy": "d_accuracy",
     "r_t": "r_t",
+    "augment_p": "augment/p",
     "images_per_second": "images_per_second",
 }
 """`StepRecord` field -> the tag every logger writes it under."""
