@@ -82,3 +82,34 @@ class GANModel(nn.Module):
     def extra_repr(self) -> str:
         """The name and data set, shown in the module's ``repr``."""
         return f"name={self.name!r}, data={self.data.name!r}"
+
+    def __repr__(self) -> str:
+        """One line: what it is, what it is sized for, its sizes and where it is.
+
+        ``GANModel('dcgan-mnist': dcgan on mnist 1x28x28, 10 classes, latent 100, G 3.58M /
+        D 2.77M parameters, pretrained, cpu)``; ``print(model.generator)`` shows the layers.
+        """
+        shape = "x".join(str(s) for s in (self.data.shape or ()))
+        if self.data.modality == "points":
+            shape = f"({shape}-D points)"
+        parts = [f"{self.arch.name} on {self.data.name} {shape}".rstrip()]
+        if self.generator.num_classes:
+            parts.append(f"{self.generator.num_classes} classes")
+        parts.append(f"latent {self.generator.latent_dim}")
+        sizes = f"G {_count(self.generator)}"
+        if self.discriminator is not None:
+            sizes += f" / D {_count(self.discriminator)}"
+        parts.append(f"{sizes} parameters")
+        if self.pretrained is not None:
+            parts.append("pretrained")
+        parts.append(str(self.device))
+        return f"GANModel({self.name!r}: {', '.join(parts)})"
+
+
+def _count(module: nn.Module) -> str:
+    """A module's parameter count, e.g. ``3.58M`` or ``34.2k``."""
+    n = sum(p.numel() for p in module.parameters())
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return str(n)

@@ -49,10 +49,13 @@ def evaluate_command(
         "(default $GANZOO_INCEPTION_WEIGHTS, the torch hub cache, or torch-fidelity's download).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    threads: int | None = options.threads_option(),
 ) -> None:
     """Evaluate a model with a pinned protocol; real-vs-real floors are shown beside each metric."""
     import ganzoo
     from ganzoo.metrics import evaluate
+
+    options.apply_threads(threads)
 
     if metrics is not None:
         _check_metric_names(metrics)

@@ -87,7 +87,7 @@ def list_command(
     if as_json:  # each row as `ganzoo info --json` shows it, defaults (from config models) too
         from ganzoo.api import info
 
-        print_json([info(e.name) for e in entries])
+        print_json([info(e.name).as_dict() for e in entries])
         return
     rows = [[e.kind, e.name, _detail(e.spec), e.spec.summary, e.plugin] for e in entries]
     table(None, ["kind", "name", "detail", "summary", "plugin"], rows, flex=3)
@@ -100,7 +100,7 @@ def info_command(
     """Show everything about one entry (no kind needed: names are global)."""
     from ganzoo.api import info
 
-    data = info(name)
+    data = info(name).as_dict()
     if as_json:
         print_json(data)
         return

@@ -84,3 +84,32 @@ unit_open = finite_float(0.0, 1.0)
 """Validator of finite floats in (0, 1) (``--ema``)."""
 class_index = int_range(0, 1_000_000, " (a class index)")
 """Validator of ``--class``; the model's own range is checked when it is loaded."""
+
+
+MAX_THREADS = 1024
+"""The most CPU threads ``--threads`` takes."""
+
+
+def threads_option() -> Any:
+    """The ``--threads N`` option of train, sample and evaluate."""
+    return typer.Option(
+        None,
+        "--threads",
+        help="CPU threads for torch (default: torch's, one per core); 1 is fastest when other "
+        "jobs keep the cores busy.",
+        callback=int_range(1, MAX_THREADS),
+    )
+
+
+def apply_threads(threads: int | None) -> None:
+    """Set torch's thread count before any work; without ``--threads``, hint on a busy machine.
+
+    The hint is one line on stderr when the load average exceeds the core count
+    (`ganzoo.hardware.busy_hint`).
+    """
+    from ganzoo.hardware import busy_hint, set_threads
+
+    if threads is not None:
+        set_threads(threads)
+    elif (hint := busy_hint()) is not None:
+        typer.echo(hint, err=True)

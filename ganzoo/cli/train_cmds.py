@@ -93,7 +93,11 @@ def train_command(
     ),
     download: bool = typer.Option(False, "--download", help="Download the data set if missing."),
     diagnostics: str = typer.Option(
-        None, "--diagnostics", help="Comma-separated diagnostics, or 'none'."
+        None,
+        "--diagnostics",
+        help="Comma-separated: NAME (only these), +NAME / -NAME (the defaults with / without "
+        "it; write --diagnostics=-NAME), all, none. Default: $GANZOO_DIAGNOSTICS, else the "
+        "diagnostics on by default (ganzoo list diagnostics).",
     ),
     on_alarm: str = typer.Option(
         None, "--on-alarm", help="warn (default) or stop on a critical alarm."
@@ -106,8 +110,10 @@ def train_command(
         "NAME:KEY=VALUE,... sets its options. Repeatable.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
+    threads: int | None = options.threads_option(),
 ) -> None:
     """Train a GAN; writes config, metrics (JSON lines), sample grids and checkpoints to the run dir."""
+    options.apply_threads(threads)
     from ganzoo.training.config import load_config_file, make_train_config
     from ganzoo.training.rundir import read_run_config
 

@@ -27,6 +27,20 @@ class TensorData:
         """The number of samples."""
         return self.x.shape[0]
 
+    def __repr__(self) -> str:
+        """``TensorData('mnist': 60,000 images 1x28x28 uint8, 10 classes, cpu)``."""
+        shape = "x".join(str(s) for s in self.x.shape[1:])
+        kind = "images" if self.spec.modality == "image" else f"{shape}-D points"
+        dtype = str(self.x.dtype).removeprefix("torch.")
+        size = f"{kind} {shape}" if self.spec.modality == "image" else kind
+        parts = [f"{len(self):,} {size} {dtype}"]
+        classes = self.spec.num_classes
+        parts.append(f"{classes} classes" if self.y is not None and classes else "no labels")
+        if self.modes is not None:
+            parts.append(f"{self.modes.shape[0]} modes")
+        parts.append(str(self.device))
+        return f"TensorData({self.spec.name!r}: {', '.join(parts)})"
+
     @property
     def device(self) -> torch.device:
         """The device the samples are on."""

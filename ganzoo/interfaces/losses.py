@@ -28,6 +28,13 @@ class GANLoss:
     """When True, the loop also passes D's scores on a real batch to `generator_loss`
     (relativistic losses); otherwise ``real_scores`` is None."""
 
+    def __repr__(self) -> str:
+        """``WassersteinGPLoss('wasserstein-gp', weight=10.0)``: the class, name and options."""
+        config = getattr(self, "config", None)
+        options = config.model_dump() if hasattr(config, "model_dump") else {}
+        shown = [repr(self.name), *(f"{k}={v!r}" for k, v in options.items())]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def discriminator_loss(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         """D's loss, without the penalty (the loop adds `penalty` to it).
 
