@@ -35,7 +35,7 @@ from ganzoo.training.resume import restore
 from ganzoo.training.runfiles import Segment, default_run_dir, write_config
 from ganzoo.training.runlock import RunLock, claim_run_dir
 from ganzoo.training.setup import build_parts
-from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy
+from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy, restart_count
 from ganzoo.training.updates import AlternatingUpdates, Forwards
 
 
@@ -124,7 +124,8 @@ class Trainer:
 
         The main process claims the run directory first (`ganzoo.training.runlock`) and holds
         it until the run ends or `close`: a second trainer of the same directory fails. A new
-        run refuses a run directory that already holds a run, so nothing is overwritten.
+        run refuses a run directory that already holds a run, so nothing is overwritten; in a group
+        that torchrun restarted (``--max-restarts``) it resumes that run instead.
 
         Args:
             config: The run's config.
@@ -142,6 +143,8 @@ class Trainer:
         run_dir = Path(config.out) if config.out else default_run_dir(config)
         if from_step is not None and not resume:
             raise ConfigError("--from-step goes with --resume: it picks the checkpoint to resume")
+        restarted = not resume and restart_count() > 0 and (run_dir / "config.json").is_file()
+        resume = resume or restarted  # torchrun --max-restarts: the group goes on from a checkpoint
         if resume and not run_dir.is_dir():
             raise CheckpointError(f"no checkpoint under {run_dir}: the directory does not exist")
         strategy = strategy or choose_strategy(config)
@@ -156,6 +159,9 @@ class Trainer:
             trainer._lock = lock
             if lock is not None and (note := lock.stale_note()):
                 trainer._pending.append(Notice("claim", 0, note))
+            if restarted:
+                note = f"torchrun restarted the group (restart {restart_count()}): resuming"
+                trainer._pending.append(Notice("resume", 0, note))
             if resume:
                 trainer._resume(allow_changes, from_step)
         except BaseException:

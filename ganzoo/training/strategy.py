@@ -137,6 +137,14 @@ class SingleProcess:
         """Nothing to release."""
 
 
+def restart_count() -> int:
+    """How many times torchrun restarted this process's group (``--max-restarts``); 0 otherwise."""
+    try:
+        return int(os.environ.get("TORCHELASTIC_RESTART_COUNT") or 0)
+    except ValueError:
+        return 0
+
+
 def choose_strategy(config: TrainConfig) -> Strategy:
     """The strategy a run uses, from the launch environment.
 

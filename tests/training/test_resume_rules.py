@@ -208,3 +208,25 @@ def test_finite_divergence_stops_and_keeps_the_last_good_checkpoint(tmp_path: Pa
         tmp_path / "off", steps=30, optimizer={"lr_g": 10.0, "lr_d": 10.0}, divergence_limit=None
     )
     assert calm.run()["status"] == "finished"
+
+
+def test_a_group_torchrun_restarted_resumes_instead_of_refusing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under torchrun --max-restarts the same command runs again: it must resume, not refuse."""
+    straight = train(tmp_path / "straight", steps=20)
+    straight.run()
+    out = tmp_path / "run"
+    train(out, steps=10).run()
+    with pytest.raises(ConfigError, match="already holds a run"):
+        Trainer.create(cfg(out, steps=20))
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "1")
+    t = train(out, steps=20)
+    assert t.step == 10
+    t.run()
+    assert_same(weights(t), weights(straight))
+    notes = [r["message"] for r in rows(out / "metrics.jsonl") if r["event"] == "resume"]
+    assert any("torchrun restarted the group (restart 1): resuming" in n for n in notes)
+    fresh = train(tmp_path / "fresh", steps=5)  # a restart of a run that never started: a new run
+    assert fresh.step == 0
+    fresh.close()
