@@ -1,10 +1,16 @@
 """Sampling rate: images/s of ``model.sample(n)``, as is (no_grad) and under inference_mode.
 
     python -m benchmarks.sample_rate [--quick] [--n 256] [--reps 5] [--no-write]
+    python -m benchmarks.sample_rate --one no_grad|inference_mode [--n 256] [--reps 5]
 
 Every registered pretrained model (``ganzoo.list_entries("model")``) is loaded and measured; when
 none is registered (the zoo is still being trained), freshly built architectures for MNIST are
 measured instead and the table says so. The two modes alternate per repetition; medians.
+
+``--one MODE`` measures every model in that mode only and prints one line
+``sample-rate {"images_per_second": ..., "models": {...}}`` (all models' images over their
+median seconds summed): the separate-process comparison (`benchmarks.baselines`) runs one
+process per mode, alternately.
 """
 
 from __future__ import annotations
@@ -67,7 +73,31 @@ def measure(model: Any, n: int, reps: int) -> dict[str, float]:
     return {mode: n / statistics.median(t) for mode, t in times.items()}
 
 
-def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
+RESULT_TAG = "sample-rate"
+"""The first word of the line ``--one`` prints (JSON after it)."""
+
+
+def one_mode(mode: str, n: int, reps: int, fresh_only: bool = False) -> dict[str, Any]:
+    """Every model's img/s in ``mode`` alone, and the rate over all of them; printed as one
+    ``sample-rate {json}`` line."""
+    import json
+
+    zoo, source = models(fresh_only)
+    seconds = {}
+    for name, model in zoo.items():
+        times = rate(lambda m=model: m.sample(n, seed=0), n, reps, mode == "inference_mode")
+        seconds[name] = statistics.median(times)
+    result = {
+        "mode": mode,
+        "images_per_second": n * len(seconds) / sum(seconds.values()),
+        "models": {name: n / s for name, s in seconds.items()},
+        "source": source,
+    }
+    print(f"{RESULT_TAG} {json.dumps(result)}", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, and (unless ``--no-write``) update docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n=64, 2 repetitions")
@@ -75,8 +105,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--fresh", action="store_true", help="measure fresh architectures only")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--one", choices=["no_grad", "inference_mode"], help="one mode only")
     args = parser.parse_args(argv)
     n, reps = (64, 2) if args.quick else (args.n, args.reps)
+    if args.one:
+        return one_mode(args.one, n, reps, args.fresh)
     zoo, source = models(args.fresh)
     before = load_line()
     results = {name: measure(model, n, reps) for name, model in zoo.items()}
