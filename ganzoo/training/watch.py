@@ -32,7 +32,7 @@ def select_diagnostics(selection: list[str] | None) -> list[str]:
     A selection is a list of items: ``NAME`` (only the names listed), ``+NAME`` (the defaults
     and this one), ``-NAME`` (the defaults without this one), ``default`` (the defaults),
     ``all`` or ``none``. ``["-oscillation", "+my-detector"]`` edits the defaults; ``["a", "b"]``
-    replaces them. ``None`` (a run that chose nothing) reads ``GANZOO_DIAGNOSTICS``, a
+    replaces them; ``[]`` is none. ``None`` (a run that chose nothing) reads ``GANZOO_DIAGNOSTICS``, a
     comma-separated selection of the same form, and else takes the defaults.
 
     Raises:
@@ -41,6 +41,8 @@ def select_diagnostics(selection: list[str] | None) -> list[str]:
     if selection is None:
         raw = os.environ.get(ENV, "")
         selection = [p.strip() for p in raw.split(",") if p.strip()] or ["default"]
+    if not selection:
+        return []  # a run that asked for none
     registry = get_registry()
     explicit = [i for i in selection if i[:1] not in "+-" and i not in {"default", "all", "none"}]
     chosen: list[str] = [] if explicit else default_diagnostics()

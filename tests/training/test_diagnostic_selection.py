@@ -26,7 +26,7 @@ def test_defaults_are_the_specs_that_say_so(monkeypatch) -> None:
         (["oscillation"], ["oscillation"]),
         (["oscillation", "exploding-gradient"], ["oscillation", "exploding-gradient"]),
         (["none"], []),
-        ([], ON),
+        ([], []),
         (["none", "+oscillation"], ["oscillation"]),
         (["all", "-oscillation"], [n for n in ON]),
         (
