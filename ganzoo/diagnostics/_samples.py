@@ -39,6 +39,35 @@ def _cached(data: object, key: str, make: Callable[[], object]) -> object:
     return _CACHE[k]
 
 
+def cached(data: object, key: str, make: Callable[[], object]) -> object:
+    """``make()`` computed once per data set object and ``key`` (a small per-process cache)."""
+    return _cached(data, key, make)
+
+
+def mnist_features(data: object) -> Callable[[Tensor], Tensor] | None:
+    """The MNIST classifier's features of samples, channel by channel (``(N, 128 C)``).
+
+    None unless the data are 28x28 MNIST-like images (1 or 3 channels) and the classifier's
+    weights load.
+    """
+    spec = getattr(data, "spec", None)
+    if spec is None or spec.modality != "image":
+        return None
+    shape = tuple(spec.shape)
+    if shape[-2:] != (28, 28) or shape[0] not in (1, 3):
+        return None
+    device = data.device  # type: ignore[attr-defined]
+    if not _cached(data, "classifier", lambda: _classifier_ok(device)):
+        return None
+    from ganzoo.metrics.classifier import classify
+
+    def features(x: Tensor) -> Tensor:
+        parts = [classify(x[:, c : c + 1], device=device)[0] for c in range(x.shape[1])]
+        return torch.cat(parts, 1)
+
+    return features
+
+
 def mixture_sigma(points: Tensor, modes: Tensor) -> float:
     """Per-coordinate std of real points around their nearest mode."""
     d = torch.cdist(points.double(), modes.double()).min(1).values

@@ -45,6 +45,25 @@ ENTRIES: list[Spec] = [
         tags=("samples", "label-free"),
     ),
     DiagnosticSpec(
+        name="sample-quality",
+        summary="Share of samples near the data (3 sigma of a mode; k-NN precision) far below "
+        "real.",
+        description="On each sample grid: the share of samples near the data (2-D mixtures: "
+        "within 3 sigma of a mode, the PacGAN high-quality fraction; MNIST/Stacked MNIST: "
+        "improved precision, k=3, in the MNIST classifier's features against 1,000 real "
+        "images; other data: no verdict). Low when the 99% Wilson upper bound of that share "
+        "is below 0.25x the real-vs-real level; a warning after 2 low checks in a row from "
+        "step 1,000 on.",
+        paper="Kynkaanniemi et al. 2019 (improved precision and recall); Lin et al. 2018 "
+        "(PacGAN, high-quality samples)",
+        builder=_M + "quality:build",
+        config=_C + "SampleQualityConfig",
+        detects="sample-quality",
+        enabled_by_default=True,
+        signals=("samples", "real batch", "MNIST classifier features / mode centres"),
+        tags=("samples", "quality"),
+    ),
+    DiagnosticSpec(
         name="vanishing-gradient",
         summary="G's gradient norm < 1% of its running median, or D(G(z)) < 0.01 if the loss "
         "saturates.",

@@ -37,6 +37,19 @@ class ModeCollapseConfig(DiagnosticConfig):
     per_mode: int = Field(25, ge=1, description="Window holds >= per_mode * M labelled samples.")
     min_samples: int = Field(50, ge=1, description="Fewer labelled samples: no verdict.")
     max_window: int = Field(20, ge=1, description="At most this many sample batches in a window.")
+    alpha: float = Field(
+        0.001,
+        gt=0,
+        lt=1,
+        description="A window under per_mode*M labelled samples: partial collapse when so "
+        "many modes missed has probability below this (bound for weak_share generators).",
+    )
+    weak_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="The null of that test: every mode gets >= this x its uniform share.",
+    )
 
 
 class SampleDiversityConfig(DiagnosticConfig):
@@ -61,6 +74,27 @@ class SampleDiversityConfig(DiagnosticConfig):
     min_samples: int = Field(32, ge=8, description="Fewer samples: no verdict.")
 
 
+class SampleQualityConfig(DiagnosticConfig):
+    """Thresholds of the sample-quality detector (share of samples near the data)."""
+
+    ratio: float = Field(
+        0.25,
+        gt=0,
+        lt=1,
+        description="Low: the share of samples near the data is below ratio x the real level "
+        "(healthy pretrained MNIST models: 0.52-0.85 of it).",
+    )
+    z: float = Field(
+        2.326, gt=0, description="One-sided z of the Wilson upper bound that must lie below."
+    )
+    k: int = Field(3, ge=1, description="k of the real k-NN balls (Kynkaanniemi 2019: 3).")
+    reference: int = Field(1000, ge=50, description="Real images in the k-NN balls.")
+    warmup_steps: int = Field(1000, ge=0, description="Checks before this step are not judged.")
+    patience: int = Field(2, ge=1, description="Low checks in a row for a warning.")
+    min_samples: int = Field(50, ge=8, description="Fewer samples: no verdict.")
+    max_samples: int = Field(1000, ge=16, description="Samples used per check (cost cap).")
+
+
 class VanishingGradientConfig(DiagnosticConfig):
     """Thresholds of the vanishing-gradient detector (see docs/diagnostics.md for sources)."""
 
@@ -76,11 +110,21 @@ class VanishingGradientConfig(DiagnosticConfig):
 class ExplodingGradientConfig(DiagnosticConfig):
     """Thresholds of the exploding-gradient detector."""
 
-    absolute: float = Field(100.0, gt=0, description="Norm above which trouble starts (ganhacks).")
+    absolute: float = Field(
+        100.0, gt=0, description="Logit losses: norm above which trouble starts (ganhacks)."
+    )
+    critic_absolute: float = Field(
+        100.0,
+        gt=0,
+        description="Losses whose scores are critic values: the same floor (the relative test "
+        "against the run's own median decides).",
+    )
     relative: float = Field(10.0, gt=1, description="Warning: norm > relative * running median.")
     critical_relative: float = Field(100.0, gt=1, description="Critical: > this * median.")
-    window: int = Field(50, ge=3)
-    warmup: int = Field(5, ge=1)
+    window: int = Field(50, ge=3, description="Records in the running median.")
+    warmup: int = Field(
+        5, ge=1, description="Finite records in the median before any relative verdict."
+    )
     patience: int = Field(2, ge=1, description="Records in a row for a warning.")
 
 
@@ -120,5 +164,6 @@ __all__ = [
     "ModeCollapseConfig",
     "OscillationConfig",
     "SampleDiversityConfig",
+    "SampleQualityConfig",
     "VanishingGradientConfig",
 ]

@@ -1,4 +1,12 @@
-"""``exploding-gradient``: non-finite or huge gradient norms (ganhacks: norms above ~100)."""
+"""``exploding-gradient``: non-finite gradient norms, or norms far above the run's own history.
+
+Scale-aware: a norm is judged only against the running median of the same network's earlier
+norms in the same run, once ``warmup`` finite ones exist (no verdict before: a critic's gradient
+norm is large from the first step by design), and never against a non-finite statistic. The
+absolute floor (ganhacks' "grad norms above ~100") depends on the kind of scores the loss
+declares (``StepRecord.scores``, read from ``LossSpec.scores``): logits keep 100; a critic's
+scores, and with them its gradients, have no fixed scale, so it gets ``critic_absolute``.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +22,9 @@ from ganzoo.interfaces import Diagnostic
 class ExplodingGradient(Diagnostic):
     """Detects exploding gradients of G or D.
 
-    Alarms on a non-finite gradient norm (critical, at once) or on a norm of G or D above 100
-    and 10x its running median for ``patience`` records (warning; critical above 100x).
+    Alarms on an infinite gradient norm, or a NaN one after finite ones (critical, at once), or,
+    once ``warmup`` finite norms give a running median, on a norm above the loss kind's
+    absolute floor and 10x that median for ``patience`` records (warning; critical above 100x).
     """
 
     name: ClassVar[str] = "exploding-gradient"
@@ -29,9 +38,15 @@ class ExplodingGradient(Diagnostic):
         self.streak = 0
         self.debounce = Debouncer(self.config.cooldown, self.config.clear_after)
 
+    def floor(self, record: StepRecord) -> float:
+        """The absolute norm above which trouble starts, by the loss's declared score kind."""
+        c = self.config
+        return c.critic_absolute if record.scores == "critic" else c.absolute
+
     def on_step(self, record: StepRecord) -> list[Alarm]:
         """Check G's and D's gradient norms against their running medians."""
         c = self.config
+        floor = self.floor(record)
         norms = {"g": record.grad_norm_g, "d": record.grad_norm_d}
         severity = None
         worst = ("", 0.0, float("nan"))
@@ -41,17 +56,19 @@ class ExplodingGradient(Diagnostic):
                 severity, worst = "critical", (net, value, hist.median)
                 break
             if not math.isfinite(value):
-                continue
+                continue  # NaN before any finite norm: not measured
             med = hist.median
-            ready = len(hist) >= c.warmup
-            big = value > c.absolute and (not ready or value > c.relative * med)
-            if big:
-                ratio = value / med if ready and med > 0 else float("inf")
-                level = "critical" if ratio > c.critical_relative else "warning"
+            # no verdict without a finite, positive median of enough records: never compare
+            # against NaN (an empty history) or judge a critic's large first norms
+            if len(hist) < c.warmup or not math.isfinite(med) or med <= 0:
+                hist.add(value)
+                continue
+            if value > floor and value > c.relative * med:
+                level = "critical" if value > c.critical_relative * med else "warning"
                 if severity != "critical":
                     severity, worst = level, (net, value, med)
             else:
-                hist.add(value)
+                hist.add(value)  # outliers stay out, so the median remembers health
         self.streak = self.streak + 1 if severity else 0
         if severity == "warning" and self.streak < c.patience:
             severity = None
@@ -59,15 +76,19 @@ class ExplodingGradient(Diagnostic):
             return []
         net, value, med = worst
         who = "G" if net == "g" else "D"
+        history = f"running median {med:.3g}" if math.isfinite(med) else "no finite history"
+        evidence = {f"grad_norm_{net}": value, "threshold": floor}
+        if math.isfinite(med):
+            evidence["running_median"] = med
         return [
             make_alarm(
                 "exploding-gradient",
                 record.step,
                 severity,  # type: ignore[arg-type]
-                f"{who}'s gradient norm is {value:.3g} (running median {med:.3g})",
+                f"{who}'s gradient norm is {value:.3g} ({history})",
                 "lower the learning rates, clip gradients, or add spectral norm / a gradient penalty",
                 self.name,
-                {f"grad_norm_{net}": value, "running_median": med, "threshold": c.absolute},
+                evidence,
             )
         ]
 

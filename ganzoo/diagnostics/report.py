@@ -168,8 +168,12 @@ def plot_run(diag: RunDiagnosis, path: Path, width: int = 900, panel_height: int
 def diagnose_samples(
     samples: Any, data: Any, step: int = 0, names: list[str] | None = None
 ) -> list[Alarm]:
-    """Run the sample-based detectors once on ``samples`` of a finished model against ``data``."""
-    from ganzoo.building import build_entry
+    """Run the sample-based detectors once on ``samples`` of a finished model against ``data``.
+
+    A finished model is judged on this one check: a detector's ``warmup_steps`` and
+    ``patience`` (meant for a model still training) are set to 0 and 1.
+    """
+    from ganzoo.building import build_entry, config_model
     from ganzoo.registry import list_specs
 
     if samples.shape[0] < 50:
@@ -181,5 +185,8 @@ def diagnose_samples(
     alarms: list[Alarm] = []
     for s in specs:
         if names is None or s.name in names:
-            alarms += build_entry(s.name).on_samples(step, samples, {"data": data})
+            model = config_model(s)
+            fields = model.model_fields if model is not None else {}
+            once = {k: v for k, v in (("warmup_steps", 0), ("patience", 1)) if k in fields}
+            alarms += build_entry(s.name, **once).on_samples(step, samples, {"data": data})
     return alarms
