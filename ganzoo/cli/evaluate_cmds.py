@@ -5,6 +5,10 @@ Torch and the metrics are imported inside the command only, so other commands st
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import typer
 
 from ganzoo.cli import options
@@ -50,6 +54,9 @@ def evaluate_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     threads: int | None = options.threads_option(),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="No progress bar (it shows only when stderr is a terminal)."
+    ),
 ) -> None:
     """Evaluate a model with a pinned protocol; real-vs-real floors are shown beside each metric."""
     import ganzoo
@@ -64,17 +71,19 @@ def evaluate_command(
     inception: dict[str, str] = {"weights": inception_weights} if inception_weights else {}
     if device is not None:
         inception["device"] = device
-    result = evaluate(
-        model,
-        data,
-        metrics=metrics,
-        n=n,
-        seed=seed,
-        data_root=data_root,
-        floors=not no_floors,
-        extractors={"inception-v3": inception},
-        data_options=data_options,
-    )
+    with _progress_bar(enabled=not quiet) as progress:
+        result = evaluate(
+            model,
+            data,
+            metrics=metrics,
+            n=n,
+            seed=seed,
+            data_root=data_root,
+            floors=not no_floors,
+            extractors={"inception-v3": inception},
+            data_options=data_options,
+            progress=progress,
+        )
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -91,6 +100,43 @@ def evaluate_command(
     if p.extractor_sha256:
         typer.echo(f"extractor {p.extractor} sha256 {p.extractor_sha256}")
     typer.echo(f"{result.seconds:.1f}s")
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on stderr for `evaluate`'s ``progress`` (None: no bar).
+
+    None when disabled or when stderr is not a terminal: pipes and logs get no control codes.
+    """
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("evaluate: {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("loading", total=None)
+
+    def update(step: str, done: int, total: int) -> None:
+        bar.update(task, description=step, completed=done, total=total)
+
+    with bar:
+        yield update
 
 
 def _run_data_options(target: str) -> dict[str, object]:

@@ -156,8 +156,12 @@ class MNISTFeatures(FeatureExtractor):
     Images with C channels (Stacked MNIST: C = 3) are classified channel by channel: ``features``
     are the C feature vectors concatenated ``(N, 128 C)`` and ``labels`` the C digits read as a
     base-10 number (``100 r + 10 g + b``); there are no ``probs``. The weights are checked against
-    the spec's sha256 when they load.
+    the spec's sha256 when they load. Reference sets' outputs are cached on disk
+    (``cache_reference``, `ganzoo.metrics.refcache`), keyed by the exact images and the weights'
+    sha256: an evaluation then classifies only its own samples.
     """
+
+    cache_reference = True
 
     @property
     def sha256(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -188,14 +188,23 @@ def _build(
 
 
 def _compute(
-    metrics: list[tuple[Metric, FeatureExtractor | None]], gen: SampleSet, ref: SampleSet
+    metrics: list[tuple[Metric, FeatureExtractor | None]],
+    gen: SampleSet,
+    ref: SampleSet,
+    steps: _Steps | None = None,
+    label: str = "",
 ) -> tuple[dict[str, float], dict[str, float | int | str]]:
     """Every metric's values on ``gen`` against ``ref``, and the protocol parameters used."""
     values: dict[str, float] = {}
     params: dict[str, float | int | str] = {}
     for metric, extractor in metrics:
         g, r = gen.using(extractor), ref.using(extractor)
+        name = metric.spec.name if metric.spec is not None else type(metric).__name__
+        if steps is not None:
+            steps.start(f"{name}{label}")
         out = metric.compute(g, r)
+        if steps is not None:
+            steps.end()
         declared = tuple(metric.spec.outputs) if metric.spec is not None else tuple(out)
         if set(out) != set(declared):
             raise PluginError(
@@ -226,12 +235,47 @@ def _extractor_fields(used: list[FeatureExtractor]) -> dict[str, str | None]:
 
 
 @torch.no_grad()
-def draw_samples(model: Any, n: int, seed: int, chunk: int = SAMPLE_CHUNK) -> Tensor:
-    """``n`` samples from ``model.sample`` in chunks; chunk seeds come from ``Generator(seed)``."""
+def draw_samples(
+    model: Any,
+    n: int,
+    seed: int,
+    chunk: int = SAMPLE_CHUNK,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Tensor:
+    """``n`` samples from ``model.sample`` in chunks; chunk seeds come from ``Generator(seed)``.
+
+    ``on_chunk(i)`` is called after chunk ``i`` (0-based) is drawn.
+    """
     gen = torch.Generator().manual_seed(seed)
     seeds = torch.randint(0, 2**62, ((n + chunk - 1) // chunk,), generator=gen).tolist()
-    parts = [model.sample(min(chunk, n - i * chunk), seed=s).cpu() for i, s in enumerate(seeds)]
+    parts = []
+    for i, s in enumerate(seeds):
+        parts.append(model.sample(min(chunk, n - i * chunk), seed=s).cpu())
+        if on_chunk is not None:
+            on_chunk(i)
     return torch.cat(parts).float()
+
+
+Progress = Callable[[str, int, int], None]
+"""``progress(step, done, total)``: called as each step of an evaluation starts, and at the end."""
+
+
+class _Steps:
+    """Counts an evaluation's steps for a ``Progress`` callback (nothing without one)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def start(self, step: str) -> None:
+        """Report that ``step`` starts."""
+        if self.progress is not None:
+            self.progress(step, self.done, self.total)
+
+    def end(self, step: str = "done") -> None:
+        """Report that the current step ended."""
+        self.done += 1
+        if self.progress is not None:
+            self.progress(step, self.done, self.total)
 
 
 def evaluate(
@@ -245,6 +289,7 @@ def evaluate(
     *,
     data_options: dict[str, Any] | None = None,
     extractors: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate a model (anything with ``.sample(n, seed=)``) or a tensor of samples.
 
@@ -265,6 +310,9 @@ def evaluate(
         extractors: Per extractor entry name, the options to build it with (e.g.
             ``{"inception-v3": {"weights": "/path/weights-inception-2015-12-05-6726825d.pth"}}``)
             or a built ``FeatureExtractor`` to use in its place.
+        progress: Called as ``progress(step, done, total)`` when each step starts (a sample
+            chunk, the features of a set, a metric) and once more when all are done; the CLI's
+            progress bar.
 
     Returns:
         The values, the floors and the protocol. Data with a test split compares with 10,000
@@ -306,12 +354,26 @@ def evaluate(
     real = real_sets(data_name, n, floors, data_root, options)
     spec = real.reference.data
     check_counts(resolved, n, len(real.reference))
+    floor = real.floor
+    need = max((m.spec.min_samples for m in resolved), default=1)
+    if floor is not None and len(floor) < need:
+        floor = None  # too few real samples left for a floor
+    for real_set in (real.reference, floor):
+        if real_set is not None:
+            refcache.mark_real(real_set)  # what is derived from it alone may be cached on disk
+    chunks = 0 if is_tensor else (n + SAMPLE_CHUNK - 1) // SAMPLE_CHUNK
+    sets = 2 + (floor is not None)
+    total = chunks + len(used) * sets + len(built) * (sets - 1)
+    steps = _Steps(progress, total)
     if is_tensor:
         samples = model_or_samples[:n].detach().cpu().float()
         sampling = "given samples (first n)"
         model_name = None
     else:
-        samples = draw_samples(model_or_samples, n, seed)
+        steps.start(f"sampling {n:,}")
+        samples = draw_samples(
+            model_or_samples, n, seed, on_chunk=lambda _: steps.end(f"sampling {n:,}")
+        )
         sampling = f"model.sample in chunks of {SAMPLE_CHUNK}, chunk seeds from Generator({seed})"
         model_name = getattr(model_or_samples, "name", None)
     n = samples.shape[0]
@@ -328,17 +390,26 @@ def evaluate(
         )
     for extractor in used:
         extractor.check(samples, spec)
-    floor = real.floor
-    need = max((m.spec.min_samples for m in resolved), default=1)
-    if floor is not None and len(floor) < need:
-        floor = None  # too few real samples left for a floor
-    for extractor in used:
-        if getattr(extractor, "cache_reference", False):
-            for real_set in (real.reference, floor):
-                if real_set is not None:
-                    refcache.fill(real_set.using(extractor), extractor)
-    values, params = _compute(built, SampleSet(samples, spec), real.reference)
-    floor_values = _compute(built, floor, real.reference)[0] if floor is not None else {}
+    generated = SampleSet(samples, spec)
+    named = [("reference", real.reference), ("floor", floor), ("samples", generated)]
+    for extractor in used:  # every set's features once, shared by all metrics that read them
+        for what, sample_set in named:
+            if sample_set is None:
+                continue
+            steps.start(f"{extractor.key} features: {what}")
+            view = sample_set.using(extractor)
+            if what != "samples" and getattr(extractor, "cache_reference", False):
+                refcache.fill(view, extractor)
+            else:
+                view.memo(
+                    f"extractor:{extractor.key}", lambda e=extractor, v=view: e.extract(v.x, v.data)
+                )
+            steps.end()
+    values, params = _compute(built, generated, real.reference, steps)
+    floor_values = (
+        _compute(built, floor, real.reference, steps, " (floor)")[0] if floor is not None else {}
+    )
+    steps.start("done")
     return EvaluationResult(
         model=model_name,
         metrics=values,

@@ -6,13 +6,18 @@ and of the extractor's identity (registry name, protocol name, weights sha256); 
 says the data set, sample shape and count, e.g.
 ``inception-v3/cifar10-3x32x32-n10000-<key>.safetensors`` under ``$GANZOO_CACHE/metrics/reference``
 (default ``~/.cache/ganzoo``). Files are written atomically; an unreadable file is a miss.
+
+`cached_derived` caches what a metric derives from a reference set alone (NDB's k-means bins)
+the same way, keyed by the exact samples and the derivation's name and parameters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -91,3 +96,65 @@ def cached_outputs(samples: SampleSet, extractor: FeatureExtractor) -> dict[str,
 def fill(samples: SampleSet, extractor: FeatureExtractor) -> None:
     """Put ``extractor``'s outputs on ``samples`` into the set's cache (from disk when there)."""
     samples.memo(f"extractor:{extractor.key}", lambda: cached_outputs(samples, extractor))
+
+
+REAL = "refcache:real"
+"""Memo key marking a set as real data, whose derived values `cached_derived` may keep on disk."""
+
+
+def mark_real(samples: SampleSet) -> None:
+    """Mark ``samples`` as a real set (the evaluation's reference and floor sets)."""
+    samples.memo(REAL, lambda: True)
+
+
+def is_real(samples: SampleSet) -> bool:
+    """Whether ``samples`` was marked with `mark_real`."""
+    return bool(samples.memo(REAL, lambda: False))
+
+
+def data_digest(samples: SampleSet) -> str:
+    """sha256 of the exact samples (dtype, shape and bytes), computed once per set."""
+
+    def digest() -> str:
+        x = samples.x.detach().cpu().contiguous()
+        h = hashlib.sha256(f"{x.dtype}{tuple(x.shape)}".encode())
+        h.update(memoryview(x.view(torch.uint8).numpy()))
+        return h.hexdigest()
+
+    return samples.memo("refcache:digest", digest)
+
+
+def cached_derived(
+    samples: SampleSet,
+    name: str,
+    params: dict[str, object],
+    compute: Callable[[], dict[str, Tensor]],
+) -> dict[str, Tensor]:
+    """Tensors derived from a real set, read from the disk cache or computed and written.
+
+    Args:
+        samples: A real set (the reference, or a floor).
+        name: What is derived, with a version (``"ndb-kmeans-v1"``); the cache folder's name.
+        params: Everything else the result depends on (bins, seed, an extractor's identity,
+            another set's `data_digest`); JSON-serialisable.
+        compute: Computes the tensors on a miss.
+
+    Returns:
+        The tensors; a cache file that cannot be read or written is a miss, never an error.
+    """
+    x = samples.x
+    what = json.dumps({"derived": name, **params}, sort_keys=True, default=str)
+    digest = hashlib.sha256(f"{what}\n{data_digest(samples)}".encode()).hexdigest()
+    shape = "x".join(str(s) for s in x.shape[1:])
+    file = f"{samples.data.name}-{shape}-n{x.shape[0]}-{digest[:24]}.safetensors"
+    path = cache_root() / name / file
+    if path.is_file():
+        try:
+            return load_file(path)
+        except (OSError, ValueError, SafetensorError):
+            pass
+    value = compute()
+    meta = {"derived": name, "data": samples.data.name, "key": digest, "params": what}
+    with contextlib.suppress(OSError):  # a read-only cache folder: compute again next time
+        save_tensors({k: v.contiguous() for k, v in value.items()}, path, metadata=meta)
+    return value
