@@ -153,5 +153,5 @@ def busy_hint() -> str | None:
     return (
         f"hint: the load average ({load:.1f}) exceeds this machine's {cores} CPU cores; torch's "
         "default of one thread per core oversubscribes them: try --threads 1 "
-        "(docs/training.md, 'Threads on a busy machine')"
+        "(docs/training.md, 'Threads on shared CPUs')"
     )
