@@ -101,15 +101,29 @@ def threads_option() -> Any:
     )
 
 
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (a person watching), where hints are worth a line."""
+    import sys
+
+    return sys.stderr.isatty()
+
+
 def apply_threads(threads: int | None) -> None:
     """Set torch's thread count before any work; without ``--threads``, hint on a busy machine.
 
     The hint is one line on stderr when the load average exceeds the core count
-    (`ganzoo.hardware.busy_hint`).
+    (`ganzoo.hardware.busy_hint`), for a person at a terminal who has not chosen a thread count
+    (``OMP_NUM_THREADS`` unset): scripts, logs and CI see no extra line.
     """
+    import os
+
     from ganzoo.hardware import busy_hint, set_threads
 
     if threads is not None:
         set_threads(threads)
-    elif (hint := busy_hint()) is not None:
+    elif (
+        stderr_is_terminal()
+        and "OMP_NUM_THREADS" not in os.environ
+        and (hint := busy_hint()) is not None
+    ):
         typer.echo(hint, err=True)

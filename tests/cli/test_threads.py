@@ -8,7 +8,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from ganzoo.cli import app
+from ganzoo.cli import app, options
 from ganzoo.errors import ConfigError
 from ganzoo.hardware import busy_hint, set_threads
 
@@ -53,6 +53,9 @@ def test_sample_sets_threads(tmp_path, threads: int) -> None:
 def test_train_and_evaluate_take_threads(tmp_path, monkeypatch) -> None:
     cores = os.cpu_count() or 1
     monkeypatch.setattr(os, "getloadavg", lambda: (cores * 4.0, 0.0, 0.0))
+    # the hint is for a person at a terminal who has not chosen a thread count
+    monkeypatch.setattr(options, "stderr_is_terminal", lambda: True)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     run = tmp_path / "run"
 
     def train(out, *extra):
@@ -67,6 +70,9 @@ def test_train_and_evaluate_take_threads(tmp_path, monkeypatch) -> None:
     busy = train(run)  # no --threads on a busy machine: the hint
     assert busy.exit_code == 0, busy.output
     assert "hint: the load average" in busy.output
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # a thread count chosen: no hint
+    chosen = train(tmp_path / "run1")
+    assert chosen.exit_code == 0 and "hint:" not in chosen.output
     torch.set_num_threads(3)
     result = train(tmp_path / "run2", "--threads", "1")
     assert result.exit_code == 0, result.output
