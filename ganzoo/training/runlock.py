@@ -9,6 +9,7 @@ a later run; the file still names the dead process, and the run that takes over 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -70,10 +71,8 @@ class RunLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
+        with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
-        except OSError:
-            pass
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

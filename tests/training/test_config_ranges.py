@@ -37,9 +37,7 @@ def test_non_finite_or_out_of_range_floats_are_refused_naming_the_field(
 def test_every_float_field_refuses_infinity() -> None:
     """A new float field cannot slip through: each one of TrainConfig refuses inf."""
     floats = [
-        name
-        for name, info in TrainConfig.model_fields.items()
-        if "float" in str(info.annotation)
+        name for name, info in TrainConfig.model_fields.items() if "float" in str(info.annotation)
     ]
     assert {"epochs", "ema", "divergence_limit"} <= set(floats)
     for name in floats:
