@@ -208,3 +208,65 @@ def test_exploding_floor_follows_the_loss_kind(critic: bool) -> None:
     rec = _critic(50, scores="critic" if critic else "logits")
     c = det.config
     assert det.floor(rec) == (c.critic_absolute if critic else c.absolute)
+
+
+def test_general_benchmark_table_and_matrix() -> None:
+    """The general benchmark covers every registered architecture and scores a run as caught
+    only when a detector meant for its scenario fires and its ground truth says it failed."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import FAILURES, healthy_setups, table, wilson
+
+    assert set(healthy_setups()) == {s.name for s in list_entries("architecture")}
+    # an architecture whose default data is not MNIST trains on its own (pacgan: ring-8)
+    for name, setup in healthy_setups().items():
+        spec = next(s for s in list_entries("architecture") if s.name == name)
+        assert setup.get("data", "mnist") == (spec.default_data or "mnist")
+    lo, hi = wilson(10, 10)
+    assert hi == 1.0 and 0.69 < lo < 0.73  # 10 of 10: 95% CI 0.72-1.00
+    rows = [
+        {
+            "kind": "failure",
+            "scenario": "d-starved",
+            "seed": 0,
+            "steps": 1250,
+            "failed": True,
+            "alarms": [["sample-quality", 1250, "warning"]],
+            "truth": {"near": 0.0},
+        },
+        {
+            "kind": "failure",
+            "scenario": "d-starved",
+            "seed": 1,
+            "steps": 1250,
+            "failed": True,
+            "alarms": [["d-overpowering", 500, "warning"]],
+            "truth": {"near": 0.01},
+        },
+        {
+            "kind": "failure",
+            "scenario": "dcgan-no-bn",
+            "seed": 0,
+            "steps": 1250,
+            "failed": False,
+            "alarms": [],
+            "truth": {"near": 0.6},
+        },
+        {
+            "kind": "healthy",
+            "scenario": "dcgan",
+            "seed": 0,
+            "steps": 1250,
+            "failed": False,
+            "alarms": [["exploding-gradient", 300, "warning"]],
+            "truth": {"near": 0.5},
+        },
+    ]
+    md = table(rows)
+    assert "| d-starved | 2 | 2 | 1 | 0.50 (0.09-0.91) | 1250 |" in md
+    assert "| dcgan-no-bn | 1 | 0 | 0 | - |" in md
+    assert "| dcgan | 1 | 1,250 | 1 | 8.0 | exploding-gradient: 1 |" in md
+    assert "d-starved" in FAILURES and "wasserstein-unconstrained" in FAILURES
