@@ -1,6 +1,7 @@
 """Run every benchmark: ``python -m benchmarks [--quick] [--no-write]``.
 
-Training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
+First the separate-process baselines (``baselines``: every ratio with each side in its own fresh
+process, the headline figures), then the in-process training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
 start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``) and, when present,
 the diagnostics benchmark. Each rewrites its own section of docs/benchmarks.md unless
 ``--no-write``.
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     common = ["--no-write"] if args.no_write else []
     quick = ["--quick"] if args.quick else []
     plan = [
+        ("benchmarks.baselines", quick + common),
         ("benchmarks.train_step", quick + common),
         ("benchmarks.sample_rate", quick + common),
         ("benchmarks.memory", quick + common),

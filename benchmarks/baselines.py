@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import Comparison, Side, compare, json_file, tagged_json
+from benchmarks.harness import Comparison, Side, Spread, compare, json_file, tagged_json
 from benchmarks.report import machine, publish
 from benchmarks.sample_rate import RESULT_TAG as SAMPLE_TAG
 
@@ -73,13 +73,15 @@ class Plan:
     pairs: int | None = None
 
 
-def train_plans(steps: int, quick: bool) -> list[Plan]:
-    """ganzoo train against the textbook script, dcgan/MNIST at batch 64 and 128."""
+def train_plans(steps: int, quick: bool, b128_steps: int | None = None) -> list[Plan]:
+    """ganzoo train against the textbook script, dcgan/MNIST at batch 64 and 128 (``steps``
+    steps; ``b128_steps`` at batch 128 when given)."""
     width = ["--width", "8"] if quick else []
     gz_width = ["--set", "architecture_options.width=8"] if quick else []
     plans = []
     for batch, name in ((64, "train-b64"), (128, "train-b128")):
-        common = ["-b", str(batch), "--steps", str(steps)]
+        n = b128_steps if batch == 128 and b128_steps else steps
+        common = ["-b", str(batch), "--steps", str(n)]
         ganzoo = Side(
             f"ganzoo train b{batch}",
             [GANZOO, "train", "dcgan", "--data", "mnist", *common, "--out", "{tmp}/run", *gz_width],
@@ -90,7 +92,7 @@ def train_plans(steps: int, quick: bool) -> list[Plan]:
             [PY, str(TEXTBOOK), *common, *width],
             tagged_json(TEXTBOOK_TAG, "images_per_second"),
         )
-        title = f"dcgan/MNIST b{batch}, {steps} steps: `ganzoo train` vs textbook script"
+        title = f"dcgan/MNIST b{batch}, {n} steps: `ganzoo train` vs textbook script"
         plans.append(Plan(name, title, ganzoo, textbook, "img/s", "ganzoo / textbook"))
         if batch == 64:
             same = Side(
@@ -110,7 +112,7 @@ def train_plans(steps: int, quick: bool) -> list[Plan]:
     return plans
 
 
-def other_plans(quick: bool) -> list[Plan]:
+def other_plans(quick: bool, diag_steps: int = 1500) -> list[Plan]:
     """Sampling (inference_mode vs no_grad), CLI start-up and the diagnostics' overhead."""
     n, reps = ("64", "2") if quick else ("256", "5")
     sample = [
@@ -123,8 +125,8 @@ def other_plans(quick: bool) -> list[Plan]:
         for mode in ("inference_mode", "no_grad")
     ]
     torch_import = Side("python -c 'import torch'", [PY, "-c", "import torch"])
-    diag_steps = "60" if quick else "1500"
-    ring = [GANZOO, "train", "gan", "--data", "ring-8", "--steps", diag_steps, "--out", "{tmp}/run",
+    diag = str(60 if quick else diag_steps)
+    ring = [GANZOO, "train", "gan", "--data", "ring-8", "--steps", diag, "--out", "{tmp}/run",
             "--set", "data_options.size=20000", "--set", "sample_every=500"]  # fmt: skip
     wall = json_file("run/run.json", "wall_seconds")
     return [
@@ -142,7 +144,6 @@ def other_plans(quick: bool) -> list[Plan]:
             torch_import,
             "s",
             "list / import torch (wall)",
-            pairs=None if quick else 10,
         ),
         Plan(
             "cli-json",
@@ -151,11 +152,11 @@ def other_plans(quick: bool) -> list[Plan]:
             torch_import,
             "s",
             "list --json / import torch (wall)",
-            pairs=None if quick else 10,
         ),
         Plan(
             "diagnostics",
-            f"gan/ring-8, {diag_steps} steps: default diagnostics vs `--diagnostics none`",
+            f"gan/ring-8, {60 if quick else diag_steps} steps: default diagnostics vs "
+            "`--diagnostics none`",
             Side("diagnostics on", ring, wall),
             Side("diagnostics off", [*ring, "--diagnostics", "none"], wall),
             "s (training loop)",
@@ -204,10 +205,15 @@ def _row(plan: Plan, c: Comparison) -> str:
 
 
 def _walls(c: Comparison) -> str:
-    walls: dict[str, list[float]] = {}
+    """Each side's median whole-process wall and CPU seconds (children waited for included)."""
+    walls: dict[str, list[tuple[float, float]]] = {}
     for run in c.runs:
-        walls.setdefault(run["side"], []).append(run["wall_s"])
-    return ", ".join(f"{side} {sorted(w)[len(w) // 2]:.1f} s" for side, w in walls.items())
+        walls.setdefault(run["side"], []).append((run["wall_s"], run["cpu_s"]))
+    return ", ".join(
+        f"{side} wall {Spread.of([w for w, _ in v]).median:.1f} s, "
+        f"CPU {Spread.of([u for _, u in v]).median:.1f} s"
+        for side, v in walls.items()
+    )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -217,7 +223,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--quick", action="store_true", help="1 pair, tiny settings (smoke)")
     parser.add_argument("--pairs", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=300, help="training steps per run")
+    parser.add_argument("--steps", type=int, default=300, help="dcgan training steps per run")
+    parser.add_argument("--b128-steps", type=int, default=None, help="default: --steps")
+    parser.add_argument("--diag-steps", type=int, default=1500, help="gan/ring-8 steps per run")
     parser.add_argument("--only", default=None, help="comma-separated comparison names")
     parser.add_argument("--no-in-process", action="store_true", help="skip the secondary row")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
@@ -225,7 +233,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     pairs = 1 if args.quick else args.pairs
     steps = 3 if args.quick else args.steps
-    plans = train_plans(steps, args.quick) + other_plans(args.quick)
+    b128 = 3 if args.quick else (args.b128_steps or steps)
+    plans = train_plans(steps, args.quick, b128) + other_plans(args.quick, args.diag_steps)
     wanted = set(args.only.split(",")) if args.only else None
     known = {p.name for p in plans} | {"in-process"}
     if wanted and wanted - known:
@@ -247,6 +256,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cmd = "python -m benchmarks.baselines" + (" --quick" if args.quick else "")
     if not args.quick:
         cmd += f" --pairs {args.pairs} --steps {args.steps}"
+        cmd += f" --b128-steps {args.b128_steps}" if args.b128_steps else ""
+        cmd += f" --diag-steps {args.diag_steps}" if args.diag_steps != 1500 else ""
     if args.only:
         cmd += f" --only {args.only}"
     threads = os.environ.get("OMP_NUM_THREADS")

@@ -500,12 +500,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     load_after = load_line()
 
     lines = [
-        "## Training step rate: ganzoo vs the textbook loop",
+        "## Secondary: training step rate in one process (ganzoo's loop vs the textbook loop)",
+        "",
+        "Not the headline: both loops run interleaved in this one process, which handicaps the "
+        "textbook loop (its DataLoader workers forked and idle between rounds, two loops' "
+        "threads and allocators in one process); the headline ratios are the separate-process "
+        "ones of [the baselines section](#separate-process-baselines-the-headline-figures). "
+        "This table is kept for the loss equivalence, the FLOP counts and the achieved rates.",
         "",
         header,
         f"Machine load: {load_before} before, {load_after} after (2 cores shared with other "
-        "jobs: absolute rates are depressed and noisy; ratios come from interleaved runs in one "
-        "process).",
+        "jobs: absolute rates are depressed and noisy).",
         f"Command: `{cmd}` ({rounds} rounds x {steps} iterations per loop (x0.2 for wgan-gp, x4 "
         f"for ring), interleaved, after {warmup} warm-up iterations; medians).",
         "",
