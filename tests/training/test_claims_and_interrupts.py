@@ -172,3 +172,32 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(tmp_path: Path)
     resumed.run()
     for a, b in zip(straight.G.state_dict().values(), resumed.G.state_dict().values(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_kill_9_keeps_earlier_totals_and_the_next_run_takes_the_lock_over(tmp_path: Path) -> None:
+    """A real kill -9: run.json still holds the run up to its last checkpoint, the lock file names
+    the dead process, and the resume takes the directory over, says so and marks the segment lost."""
+    run = tmp_path / "run"
+    args = [a if a != "checkpoint_every=1000000" else "checkpoint_every=10" for a in CLI_RING]
+    proc = run_cli([*args, "--steps", "100000000", "--out", "run", "-q"], tmp_path)
+    try:
+        wait_for(lambda: any(s >= 20 for s in step_rows(run / "metrics.jsonl")))
+    finally:
+        proc.kill()  # SIGKILL: nothing runs after it
+        proc.communicate(timeout=60)
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "running" and info["step"] >= 10 and info["images"] > 0
+    assert json.loads((run / LOCK_FILE).read_text())["pid"] == proc.pid
+    step = json.loads((run / "checkpoints" / "latest.json").read_text())["step"]  # >= run.json's
+    done = subprocess.run(
+        [sys.executable, "-m", "ganzoo", "train", "--resume", "run", "--steps", str(step + 5), "-q"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"process {proc.pid} on" in done.stderr and "took the directory over" in done.stderr
+    after = json.loads((run / "run.json").read_text())
+    assert [s["status"] for s in after["segments"]] == ["lost", "finished"]
+    assert after["segments"][1]["resumed_from"] == f"step-{step:07d}"
+    assert after["images"] == info["images"] + 5 * 16
+    steps = step_rows(run / "metrics.jsonl")
+    assert steps == sorted(set(steps)) and steps[-1] == step + 5  # no step twice
