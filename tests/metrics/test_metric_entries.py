@@ -91,10 +91,12 @@ def test_protocol_comes_from_the_entries(mnist_root) -> None:
     assert list(res.metrics) == ["modes", "kl", "precision", "recall"]
 
 
-def test_extractor_runs_once_per_set(mnist_root, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extractor_runs_once_per_set(mnist_root, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     """fid, score, modes, prd and dc share one classifier pass per sample set."""
     from ganzoo.metrics import engine
     from ganzoo.metrics.classifier import MNISTFeatures
+
+    monkeypatch.setenv("GANZOO_CACHE", str(tmp_path))  # an empty reference-feature cache
 
     calls: list[int] = []
     original = MNISTFeatures.extract
@@ -112,6 +114,9 @@ def test_extractor_runs_once_per_set(mnist_root, monkeypatch: pytest.MonkeyPatch
     assert sorted(calls) == [200, 200, 10_000]  # samples, floor set, reference
     evaluate(x, "mnist", metrics="fid", n=200)
     assert len(calls) == 4  # the reference and floor sets are cached with their features
+    engine._reference.cache_clear()  # as in a new process: the real sets' features are on disk
+    evaluate(x, "mnist", metrics="fid", n=200)
+    assert len(calls) == 5 and calls[-1] == 200  # only the samples were classified
     engine._reference.cache_clear()
 
 
