@@ -148,7 +148,9 @@ class Trainer:
         if resume and not run_dir.is_dir():
             raise CheckpointError(f"no checkpoint under {run_dir}: the directory does not exist")
         strategy = strategy or choose_strategy(config)
-        lock = claim_run_dir(run_dir) if strategy.is_main else None
+        lock = None
+        if strategy.is_main:
+            run_dir, lock = _claim(run_dir, config)
         try:
             if not resume and (run_dir / "config.json").exists():
                 raise ConfigError(
@@ -461,6 +463,18 @@ class Trainer:
         """Release what the strategy holds (a multi-process run's process group) and the claim."""
         self.release()
         self.strategy.close(self.updates.drop_wrappers)
+
+
+def _claim(run_dir: Path, config: TrainConfig) -> tuple[Path, RunLock]:
+    """Claim ``run_dir``; a default directory that another run claimed first gets the next name."""
+    for _ in range(100):
+        try:
+            return run_dir, claim_run_dir(run_dir)
+        except ConfigError:
+            if config.out is not None:
+                raise
+        run_dir = default_run_dir(config)  # the other run made the directory: -2, -3, ...
+    return run_dir, claim_run_dir(run_dir)
 
 
 def fixed_latents(

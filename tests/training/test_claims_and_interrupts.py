@@ -201,3 +201,33 @@ def test_kill_9_keeps_earlier_totals_and_the_next_run_takes_the_lock_over(tmp_pa
     assert after["images"] == info["images"] + 5 * 16
     steps = step_rows(run / "metrics.jsonl")
     assert steps == sorted(set(steps)) and steps[-1] == step + 5  # no step twice
+
+
+def test_runs_started_together_without_out_get_their_own_directories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two default run directories computed in the same second: the second run to claim takes
+    the next name instead of sharing (or being refused) the first one's."""
+    from datetime import datetime
+
+    from ganzoo.training import runfiles
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2025, 1, 1, 12, 0, 0)
+
+    monkeypatch.setattr(runfiles, "datetime", Frozen)
+    monkeypatch.chdir(tmp_path)
+    first = Trainer.create(cfg(tmp_path, steps=2).model_copy(update={"out": None}))
+    # the second computed its name before the first made the directory
+    names = iter([Path("runs/gan-ring-8-20250101-120000")])
+    monkeypatch.setattr(
+        "ganzoo.training.loop.default_run_dir",
+        lambda c: next(names, None) or runfiles.default_run_dir(c),
+    )
+    second = Trainer.create(cfg(tmp_path, steps=2).model_copy(update={"out": None}))
+    assert first.run_dir == Path("runs/gan-ring-8-20250101-120000")
+    assert second.run_dir == Path("runs/gan-ring-8-20250101-120000-2")
+    first.close()
+    second.close()
