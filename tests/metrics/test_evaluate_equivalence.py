@@ -120,3 +120,24 @@ def test_prd_and_dc_share_one_pass_and_match_the_plain_functions() -> None:
     assert len(calls) == 1  # one fake-real pass served both metrics
     real, fake = ref.x[:200].double(), gen.x.double()
     assert got == {**precision_recall(real, fake, 3), **density_coverage(real, fake, 5)}
+
+
+def test_cli_progress_bar_only_on_a_terminal_and_not_when_quiet(monkeypatch) -> None:
+    import io
+    import sys
+
+    from ganzoo.cli.evaluate_cmds import _progress_bar
+
+    with _progress_bar(enabled=True) as progress:  # pytest's stderr is not a terminal
+        assert progress is None
+    tty = io.StringIO()
+    tty.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr(sys, "stderr", tty)
+    with _progress_bar(enabled=False) as progress:  # -q
+        assert progress is None
+    with _progress_bar(enabled=True) as progress:
+        assert progress is not None
+        progress("sampling 1,000", 0, 3)
+        progress("fid", 2, 3)
+        progress("done", 3, 3)
+    assert "evaluate: " in tty.getvalue()
