@@ -2,8 +2,9 @@
 
 First the separate-process baselines (``baselines``: every ratio with each side in its own fresh
 process, the headline figures), then the in-process training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
-start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``) and, when present,
-the diagnostics benchmark. Each rewrites its own section of docs/benchmarks.md unless
+start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``), evaluation
+before and after it was made fast (``evaluate_speed``) and, when present, the diagnostics
+benchmark. Each rewrites its own section of docs/benchmarks.md unless
 ``--no-write``.
 """
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         ("benchmarks.cli_startup", (["--runs", "3"] if args.quick else []) + common),
         ("benchmarks.diagnostics.__main__", quick + common),
         ("benchmarks.data_pipeline", quick + common),
+        ("benchmarks.evaluate_speed", quick + common),
     ]
     for module, module_args in plan:
         try:
