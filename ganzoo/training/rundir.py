@@ -29,7 +29,12 @@ def read_run_config(run_dir: Path) -> TrainConfig:
     if not path.is_file():
         raise CheckpointError(f"{run_dir} is not a run directory: it has no config.json")
     try:
-        return TrainConfig(**json.loads(path.read_text()))
+        values = json.loads(path.read_text())
+        if isinstance(values, dict) and values.get("ema") and "ema_batchnorm" not in values:
+            # written before ema_batchnorm existed: its EMA generator copied G's BatchNorm
+            # statistics, and a resumed run goes on the way it started
+            values["ema_batchnorm"] = "copy"
+        return TrainConfig(**values)
     except Exception as err:
         raise CheckpointError(f"{path} is not a valid training config: {err}") from None
 
