@@ -90,7 +90,7 @@ class EntryInfo(Mapping[str, Any]):
             return (self.spec, self.plugin) == (other.spec, other.plugin)
         return isinstance(other, Mapping) and dict(self._json) == dict(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    # defining __eq__ leaves __hash__ None: like the dict it compares equal to, it is unhashable
 
     def __dir__(self) -> list[str]:
         """Its own attributes and the spec's fields (for tab completion)."""
