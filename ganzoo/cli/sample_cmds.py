@@ -76,8 +76,10 @@ def sample_command(
     ),
     device: str = typer.Option(None, "--device", callback=options.device_name),
     revision: str = typer.Option(None, "--revision", help="Hub revision (hf-hub: names)."),
+    threads: int | None = options.threads_option(),
 ) -> None:
     """Draw samples from a model and save a PNG grid (or the raw tensors, or an interpolation)."""
+    options.apply_threads(threads)
     suffix = out.suffix.lower()
     allowed = {".png", *TENSOR_SUFFIXES} | ({".gif"} if interpolate else set())
     if suffix not in allowed:

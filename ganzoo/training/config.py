@@ -143,8 +143,7 @@ def load_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot parse {path}: {clean(err, 300)}") from None
     if expanded_size(data, MAX_CONFIG_NODES) > MAX_CONFIG_NODES:
         raise ConfigError(
-            f"{path} expands to over {MAX_CONFIG_NODES} values (YAML aliases?): "
-            f"{preview(data, 80)}"
+            f"{path} expands to over {MAX_CONFIG_NODES} values (YAML aliases?): {preview(data, 80)}"
         )
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of config fields, not {type(data).__name__}")
