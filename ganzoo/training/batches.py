@@ -105,7 +105,8 @@ class Batches:
     def permutation(self, epoch: int) -> Tensor:
         """The data order of ``epoch``: a function of the seed and the epoch alone."""
         if epoch != self._perm_epoch or self._perm is None:
-            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            # mod 2**64: the widest seed torch takes (the same value for every seed below it)
+            gen = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) % 2**64)
             self._perm = torch.randperm(self.num_samples, generator=gen).to(self.device)
             self._perm_epoch = epoch
         return self._perm

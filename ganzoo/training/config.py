@@ -37,7 +37,7 @@ class TrainConfig(BaseModel):
     batch_size: int = Field(64, ge=1)
     steps: int | None = Field(None, ge=1)
     epochs: float | None = Field(None, gt=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**64, description="Seeds every random draw of the run.")
     out: str | None = Field(None, description="Run directory; default runs/<arch>-<data>-<time>.")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:1, ...")
     ema: float | None = Field(None, gt=0, lt=1, description="EMA decay of G's weights, e.g. 0.999.")

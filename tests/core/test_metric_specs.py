@@ -9,7 +9,10 @@ from support import plugin_dists as pd
 from ganzoo import hookspecs
 from ganzoo.specs import KINDS, SPEC_TYPES, ExtractorSpec, MetricSpec, normalize_kind
 
-BUILTIN_METRICS = {"fid", "score", "modes", "mixture", "prd", "dc", "ndb"}
+BUILTIN_METRICS = {
+    *("fid", "score", "modes", "mixture", "prd", "dc", "ndb"),
+    *("fid-inception", "kid-inception", "is-inception", "prd-inception", "dc-inception"),
+}
 
 
 def _metric(**fields) -> MetricSpec:
@@ -65,7 +68,7 @@ def test_builtin_plugin_registers_metrics_and_extractor(fresh_registry) -> None:
     reg = fresh_registry()
     metrics = {e.name: e for e in reg.list("metrics") if e.plugin == "builtin"}
     assert set(metrics) == BUILTIN_METRICS
-    assert [e.name for e in reg.list("extractor")][:1] == ["mnist-classifier"]
+    assert {e.name for e in reg.list("extractor")} >= {"mnist-classifier", "inception-v3"}
     for name, entry in metrics.items():
         if entry.spec.extractor is not None:
             assert reg.get(entry.spec.extractor, "extractor").plugin == "builtin"

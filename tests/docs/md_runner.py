@@ -81,6 +81,7 @@ class Page:
         self.home.mkdir(parents=True, exist_ok=True)
         self.namespace: dict[str, Any] = {"__name__": "__main__"}
         self.outcomes: dict[int, Outcome | BaseException] = {}
+        self.sys_path: list[str] = []  # what the page's blocks put on sys.path (a reader's plugin)
 
     # ------------------------------------------------------------------ environment
     def env(self, block: Block | None = None) -> dict[str, str]:
@@ -186,10 +187,13 @@ class Page:
     def inside(self, block: Block) -> Iterator[None]:
         """This process as the page's reader: its directory, environment and a fresh Hub client."""
         saved_env, saved_cwd, env = dict(os.environ), os.getcwd(), self.env(block)
+        saved_path = list(sys.path)
         hf = _purge_hf_modules()
         os.environ.clear()
         os.environ.update(env)
         os.chdir(self.dir)
+        # the page's own additions (a plugin a reader "installs") hold for its blocks only
+        sys.path[:0] = [p for p in self.sys_path if p not in sys.path]
         try:
             yield
         finally:
@@ -198,6 +202,13 @@ class Page:
             os.environ.update(saved_env)
             _purge_hf_modules()
             sys.modules.update(hf)
+            added = [p for p in sys.path if p not in saved_path]
+            self.sys_path += [p for p in added if p not in self.sys_path]
+            if sys.path != saved_path:
+                sys.path[:] = saved_path
+                from ganzoo.registry import reset_registry
+
+                reset_registry()  # later tests must not see the page's plugin
 
     def run_python(self, block: Block, text: str) -> None:
         tree = ast.parse(text, filename=block.id)

@@ -504,7 +504,7 @@ def test_run_directory_loads_and_pushes(
 
 
 def _bundled_models() -> list[ModelSpec]:
-    specs = ganzoo.list_entries("model")
+    specs = [entry.spec for entry in ganzoo.list_entries("model")]
     return [
         s
         for s in specs
