@@ -25,10 +25,7 @@ ARRAY_FILE = "array-file"
 def looks_like_path(text: str) -> bool:
     """Whether ``text`` is written as a path (a separator, ``~``, ``.`` or a file suffix)."""
     return (
-        "/" in text
-        or "\\" in text
-        or text.startswith(("~", "."))
-        or text.endswith(ARRAY_SUFFIXES)
+        "/" in text or "\\" in text or text.startswith(("~", ".")) or text.endswith(ARRAY_SUFFIXES)
     )
 
 
