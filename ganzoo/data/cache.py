@@ -40,16 +40,21 @@ import os
 import struct
 import sys
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from ganzoo.errors import DataError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 FORMAT = 1
 """Version of the entry layout; entries written by another version are not read."""
@@ -338,3 +343,27 @@ def cached(
     if entry is not None:
         return entry
     return build(key, count, sample_shape, rows(), **options)
+
+
+DECODE_WORKERS = min(8, os.cpu_count() or 1)
+"""Threads that decode images for a cache build (Pillow releases the GIL while decoding)."""
+
+
+def in_order(fn: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
+    """``fn(item)`` for each item, computed by a thread pool and yielded in the items' order.
+
+    At most ``window`` results are computed ahead of the consumer (the cache writer), so memory
+    stays flat however many items there are; an interrupt cancels what nobody will read.
+    """
+    with ThreadPoolExecutor(DECODE_WORKERS) as pool:
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

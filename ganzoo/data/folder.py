@@ -26,9 +26,6 @@ import json
 import os
 import sys
 import warnings
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +58,7 @@ FILTERS = {
 GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 """Pillow modes that count as grey when ``channels`` is detected (palette images count as colour)."""
 
-_WORKERS = min(8, os.cpu_count() or 1)
+_WORKERS = cache.DECODE_WORKERS
 _NAMED = 5  # skipped files named in a message before "and N more"
 _CLASSES_NAMED = 20  # class names in the derived spec's description
 
@@ -146,22 +143,6 @@ def _decode(path: str, mode: str, resolution: int, resample: int) -> np.ndarray 
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
-def _in_order(fn: Callable[[int], Any], n: int, window: int) -> Iterator[Any]:
-    """``fn(0), ..., fn(n - 1)`` computed by a thread pool, yielded in order, ``window`` ahead."""
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        pending: deque[Future[Any]] = deque()
-        try:
-            for i in range(n):
-                pending.append(pool.submit(fn, i))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for f in pending:  # an interrupt: do not decode what nobody will read
-                f.cancel()
-
-
 def _names(paths: list[str]) -> str:
     shown = ", ".join(clean(p, 120) for p in paths[:_NAMED])
     return shown + (f" and {len(paths) - _NAMED} more" if len(paths) > _NAMED else "")
@@ -181,7 +162,7 @@ def _resolve(
     if channels is not None and resolution is not None:
         return channels, resolution, ok
     window = 4 * _WORKERS
-    headers = list(_in_order(lambda i: _probe(str(root / paths[i])), len(paths), window))
+    headers = list(cache.in_order(lambda path: _probe(str(root / path)), paths, window))
     ok = [h is not None for h in headers]
     found = [h for h in headers if h is not None]
     if not found:
@@ -288,7 +269,7 @@ def _decode_all(
             key,
             len(paths),
             (channels, resolution, resolution),
-            _in_order(one, len(paths), window),
+            cache.in_order(one, range(len(paths)), window),
             extra={"channels": channels, "resolution": resolution},
             cache_dir=config.cache_dir,
             progress=config.progress,

@@ -29,11 +29,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import sys
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -309,20 +306,8 @@ def _decode_in_threads(
     At most a bounded window of images is decoded ahead of the consumer (the cache writer), so
     memory stays flat however many images there are.
     """
-    workers = min(8, os.cpu_count() or 1)
-    window = 64 * workers
-    with ThreadPoolExecutor(workers) as pool:
-        pending: deque[Future[np.ndarray | None]] = deque()
-        try:
-            for source in sources:
-                pending.append(pool.submit(_decode, source, resolution, crop))
-                if len(pending) >= window:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:  # interrupted: do not decode what nobody will read
-                future.cancel()
+    window = 64 * cache.DECODE_WORKERS
+    yield from cache.in_order(lambda source: _decode(source, resolution, crop), sources, window)
 
 
 def _skipped_note(meta: dict[str, Any], what: str, names: list[str] | None = None) -> list[str]:
