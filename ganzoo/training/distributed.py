@@ -58,6 +58,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
+from torch.distributed.constants import default_pg_timeout
 from torch.nn.parallel import DistributedDataParallel
 
 from ganzoo.errors import ConfigError
@@ -111,6 +112,12 @@ def rank_device(name: str, local_rank: int) -> torch.device:
 def init_distributed(device: torch.device) -> bool:
     """Initialise the default process group from torchrun's variables (NCCL on CUDA, gloo else).
 
+    Under torchrun the group's keys go under a prefix naming the attempt
+    (``TORCHELASTIC_RESTART_COUNT``): with c10d rendezvous torchrun keeps one store server for
+    all its restarts and hands every attempt the same ``MASTER_PORT``, so without the prefix a
+    restarted group (``--max-restarts``) can read the addresses the killed attempt's ranks
+    published and fail to connect (gloo: "connectFullMesh failed ... Connection refused").
+
     Returns whether this call created the group (a group made by the caller is reused).
     """
     if device.type == "cuda":
@@ -118,7 +125,13 @@ def init_distributed(device: torch.device) -> bool:
     if dist.is_initialized():
         return False
     backend = "nccl" if device.type == "cuda" else "gloo"
-    dist.init_process_group(backend=backend)
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
+    if attempt is None:
+        dist.init_process_group(backend=backend)
+        return True
+    store, rank, world_size = next(dist.rendezvous("env://", timeout=default_pg_timeout))
+    store = dist.PrefixStore(f"ganzoo/attempt-{attempt}", store)
+    dist.init_process_group(backend=backend, store=store, rank=rank, world_size=world_size)
     return True
 
 
