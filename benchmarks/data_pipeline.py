@@ -24,16 +24,14 @@ child process (its own peak RSS, nothing warm in memory but the OS page cache):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child import call_in_child
 from benchmarks.report import command, machine, publish
 
 BATCH = 64
@@ -239,18 +237,7 @@ def dcgan_step(folder: str, cache: str, steps: int, width: int | None) -> dict[s
 
 def in_child(function: str, **kwargs: Any) -> dict[str, Any]:
     """``function(**kwargs)`` of this module in a fresh interpreter; its JSON result."""
-    code = (
-        "import json; from benchmarks import data_pipeline as m; "
-        f"print('RESULT' + json.dumps(m.{function}(**{kwargs!r})))"
-    )
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT"):
-            return json.loads(line[len("RESULT") :])
-    raise RuntimeError(f"data benchmark child {function} failed:\n{proc.stderr[-3000:]}")
+    return call_in_child("benchmarks.data_pipeline", function, **kwargs)
 
 
 def measure(count: int, work: Path, dcgan_steps: int, width: int | None) -> dict[str, Any]:

@@ -14,14 +14,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child import call_in_child
 from benchmarks.report import command, machine, publish
 
 NEVER = 10**9
@@ -70,18 +68,7 @@ def train(steps: int, width: int, latent: int, batch: int, log_every: int) -> di
 
 def in_child(**kwargs: Any) -> dict[str, Any]:
     """:func:`train` in a fresh interpreter (its own peak RSS)."""
-    code = (
-        "import json, sys; from benchmarks.memory import train; "
-        f"print('RESULT' + json.dumps(train(**{kwargs!r})))"
-    )
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=False
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT"):
-            return json.loads(line[len("RESULT") :])
-    raise RuntimeError(f"memory benchmark child failed:\n{proc.stderr[-2000:]}")
+    return call_in_child("benchmarks.memory", "train", **kwargs)
 
 
 def growth(samples: list[tuple[int, float]], skip: float = 0.1) -> float:

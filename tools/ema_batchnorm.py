@@ -1,6 +1,6 @@
 """Compare G, its EMA with G's BatchNorm statistics, and its EMA with its own, at one checkpoint.
 
-    GANZOO_DATA=/work/shared/data python tools/ema_batchnorm.py RUN_DIR [--step N] [-n 2000]
+    GANZOO_DATA=DIR python tools/ema_batchnorm.py RUN_DIR [--step N] [-n 2000]
 
 RUN_DIR is a ``ganzoo train ... --ema DECAY`` run of an architecture with BatchNorm in G (dcgan).
 The three generators share one checkpoint, so they cost the same training time:

@@ -48,7 +48,7 @@ def test_every_id_we_accept_huggingface_hub_accepts(repo_id: str) -> None:
         pytest.fail(f"ganzoo accepts {repo_id!r}, huggingface_hub does not: {err}")
 
 
-def test_push_to_an_unreachable_endpoint_is_one_hub_error() -> None:
+def test_push_to_an_unreachable_endpoint_is_one_hub_error(tmp_path) -> None:
     import subprocess
     import sys
 
@@ -67,8 +67,8 @@ def test_push_to_an_unreachable_endpoint_is_one_hub_error() -> None:
         "HF_HUB_ETAG_TIMEOUT": "2",
         "HF_HUB_DOWNLOAD_TIMEOUT": "2",
         "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp",
-        "HF_HOME": "/tmp/ganzoo-test-unreachable-hf",
+        "HOME": str(tmp_path),
+        "HF_HOME": str(tmp_path / "hf"),
     }
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
