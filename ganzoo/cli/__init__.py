@@ -17,6 +17,7 @@ from ganzoo.cli import (
     export_cmds,
     hub_cmds,
     listing,
+    reproduce_cmds,
     sample_cmds,
     train_cmds,
 )
@@ -49,7 +50,8 @@ def _root(
 
 
 for _module in (
-    listing, train_cmds, sample_cmds, evaluate_cmds, diagnose_cmds, hub_cmds, export_cmds,
+    listing, train_cmds, sample_cmds, evaluate_cmds, reproduce_cmds, diagnose_cmds, hub_cmds,
+    export_cmds,
 ):  # fmt: skip
     _module.register(app)
 

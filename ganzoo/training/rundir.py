@@ -70,12 +70,15 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def checkpoint_weight_files(run_dir: Path, use_ema: bool = True) -> dict[str, Path]:
-    """The weight files of a run's latest checkpoint, by role.
+def checkpoint_weight_files(
+    run_dir: Path, use_ema: bool = True, checkpoint: Path | None = None
+) -> dict[str, Path]:
+    """The weight files of a run's latest checkpoint (or of ``checkpoint``), by role.
 
     Args:
         run_dir: A ``ganzoo train`` run directory.
         use_ema: Take the generator from the EMA copy when the run kept one.
+        checkpoint: This checkpoint folder instead of the latest one (e.g. a chosen best one).
 
     Returns:
         ``{"generator": path}`` (the EMA generator's file when asked for and present), plus
@@ -86,7 +89,9 @@ def checkpoint_weight_files(run_dir: Path, use_ema: bool = True) -> dict[str, Pa
     """
     from ganzoo.training.checkpoint import latest_checkpoint  # imports torch: only when asked
 
-    ckpt = latest_checkpoint(Path(run_dir) / "checkpoints")
+    ckpt = Path(checkpoint) if checkpoint else latest_checkpoint(Path(run_dir) / "checkpoints")
+    if not ckpt.is_dir():
+        raise CheckpointError(f"no checkpoint at {ckpt}: the folder does not exist")
     generator = ckpt / "ema_generator.safetensors"
     if not (use_ema and generator.is_file()):
         generator = ckpt / "generator.safetensors"
