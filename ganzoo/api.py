@@ -8,7 +8,7 @@ never import torch; ``build``, ``load`` and ``train`` import torch only when cal
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +154,7 @@ def load(
     pretrained: bool = True,
     device: Any = None,
     revision: str | None = None,
+    parts: str | Iterable[str] | None = None,
     **overrides: Any,
 ) -> GANModel:
     """A ready model by name.
@@ -165,9 +166,22 @@ def load(
     * ``"local-dir:PATH"`` or a training run directory: the same layout on disk.
     * an architecture name with ``pretrained=False``: an untrained model (``data=`` picks the data).
 
+    ``parts`` asks for the networks that fine-tuning needs besides the sampling generator:
+    ``"discriminator"`` (in ``model.discriminator``), ``"ema_generator"`` (in
+    ``model.ema_generator``), ``"generator"`` (G as trained, in ``model.generator``), several of
+    them, or ``"all"``; each is pinned and checked like the generator, and a part the model does
+    not publish is a ``WeightsError`` listing those it does. A registered model's discriminator
+    may live on the Hub only: it is downloaded (and cached) when asked for.
+
+    ```python
+    model = ganzoo.load("hf-hub:alice/gan-ring8", parts=["generator", "discriminator"])
+    ```
+
     Each source has one resolver in ``ganzoo.loading``; the model comes back in eval mode.
     """
-    return loading.load(name, pretrained=pretrained, device=device, revision=revision, **overrides)
+    return loading.load(
+        name, pretrained=pretrained, device=device, revision=revision, parts=parts, **overrides
+    )
 
 
 def train(
@@ -205,7 +219,9 @@ def train(
         progress: Print a progress line every 10 records (and alarms).
         threads: CPU threads for torch (None: torch's default; see ``--threads``).
         **config: Any other ``TrainConfig`` field: ``steps``, ``epochs``, ``batch_size``,
-            ``loss``, ``seed``, ``ema``, ``architecture_options={...}``, ``data_options``, ...
+            ``loss``, ``seed``, ``ema``, ``architecture_options={...}``, ``data_options``, ...;
+            ``init="dcgan-mnist"`` starts G, D and the EMA from a trained model's weights
+            (`ganzoo.loading.start_model`) instead of a fresh initialisation.
 
     Returns:
         The trained model, in eval mode.
@@ -236,7 +252,8 @@ def train(
     if named and data is not None:
         fields["data"] = str(data)
     train_config = _train_config(fields)
-    trainer = Trainer.create(train_config, data=None if named else data)
+    start = loading.start_model(train_config.init) if train_config.init else None
+    trainer = Trainer.create(train_config, data=None if named else data, init=start)
     try:
         trainer.run_dir.mkdir(parents=True, exist_ok=True)
         attached: list[Any] = [MetricsLogger(trainer.run_dir / "metrics.jsonl")]

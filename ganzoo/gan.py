@@ -46,6 +46,8 @@ class GANModel(nn.Module):
         """The spec of the data set it is sized for."""
         self.pretrained = pretrained
         """The model entry its weights came from (None if untrained)."""
+        self.ema_generator: Generator | None = None
+        """The EMA of G, when loaded with ``parts`` that ask for it (see ``ganzoo.load``)."""
 
     @property
     def name(self) -> str:
@@ -99,6 +101,8 @@ class GANModel(nn.Module):
         sizes = f"G {_count(self.generator)}"
         if self.discriminator is not None:
             sizes += f" / D {_count(self.discriminator)}"
+        if self.ema_generator is not None:
+            sizes += " (+ EMA G)"
         parts.append(f"{sizes} parameters")
         if self.pretrained is not None:
             parts.append("pretrained")

@@ -78,17 +78,21 @@ def _staged_model(source: GANModel | str | Path) -> tuple[GANModel, dict[str, An
 
 
 def _keep_pinned_bytes(model: GANModel, folder: Path) -> None:
-    """For a registered pretrained model, stage its pinned (bundled) weight files byte for byte.
+    """For a registered pretrained model, stage its pinned (bundled) sampling generator byte for byte.
 
     Re-saving the loaded fp32 model would upload other bytes than the sha256 the registry pins.
+    The sampling generator is the ``ema_generator`` file when the model lists one; the other
+    parts (``ganzoo.load(name, parts=...)``) live at their own paths of the repo, which a push
+    neither writes nor deletes.
     """
     spec = model.pretrained
     if spec is None:
         return
-    for wf in spec.weights:
-        src = bundled_path(wf)
-        if src is not None and wf.role in WEIGHT_FILES:
-            shutil.copyfile(src, folder / WEIGHT_FILES[wf.role])
+    roles = {wf.role: wf for wf in spec.weights}
+    sampler = roles.get("ema_generator") or roles.get("generator")
+    src = bundled_path(sampler) if sampler is not None else None
+    if src is not None:
+        shutil.copyfile(src, folder / WEIGHT_FILES["generator"])
 
 
 def push(

@@ -142,7 +142,8 @@ def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANMo
         folder: Where the weight files are.
 
     Returns:
-        ``model`` in eval mode.
+        ``model`` in eval mode; without a listed discriminator file, its discriminator is None
+        (never an untrained one).
 
     Raises:
         WeightsError: a listed file is missing, or its keys or shapes do not fit the model
@@ -164,6 +165,8 @@ def load_weights(model: GANModel, config: dict[str, Any], folder: Path) -> GANMo
                 f"{disc} holds discriminator weights but the model has no discriminator"
             )
         load_module_file(model.discriminator, disc)
+    else:
+        model.discriminator = None
     return model.eval()
 
 

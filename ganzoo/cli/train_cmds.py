@@ -59,6 +59,13 @@ def train_command(
     batch_size: int = typer.Option(None, "--batch-size", "-b", callback=options.count),
     out: Path = typer.Option(None, "--out", "-o", help="Run directory (must not hold a run yet)."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory."),
+    init: str = typer.Option(
+        None,
+        "--init",
+        help="Fine-tune: start G, D and the EMA from this trained model (a pretrained model, "
+        "hf-hub:owner/repo, a model folder or run directory); without an architecture, train "
+        "the model's own architecture, options and data set.",
+    ),
     from_step: int = typer.Option(
         None,
         "--from-step",
@@ -117,12 +124,18 @@ def train_command(
     from ganzoo.training.config import load_config_file, make_train_config
     from ganzoo.training.rundir import read_run_config
 
+    start = None
     if resume is not None:
+        if init is not None:
+            raise ConfigError("--init starts a new run; a resumed run goes on from its checkpoint")
         base = read_run_config(resume).model_dump(mode="json")
         base["out"] = str(resume)
+    elif init is not None:
+        start, base = _init_base(init, target)
     elif target is None:
         raise ConfigError(
-            "name an architecture (ganzoo list architectures) or a config file, or pass --resume DIR"
+            "name an architecture (ganzoo list architectures) or a config file, pass --init "
+            "MODEL to fine-tune one, or pass --resume DIR"
         )
     elif target.endswith((".yaml", ".yml", ".json")) or Path(target).is_file():
         base = load_config_file(Path(target))
@@ -175,17 +188,43 @@ def train_command(
     from ganzoo.training.loggers.select import build_loggers
 
     loggers = build_loggers(log)  # a missing library fails here, before anything is built
+    if start is None and config.init and resume is None:  # a config file's init: field
+        from ganzoo.loading import start_model
+
+        start = start_model(config.init)
     run(
         config, resume=resume is not None, quiet=quiet, loggers=loggers,
-        allow_changes=allow_changes, from_step=from_step,
+        allow_changes=allow_changes, from_step=from_step, init=start,
     )  # fmt: skip
+
+
+def _init_base(init: str, target: str | None) -> tuple[Any, dict[str, Any]]:
+    """``--init``'s model and the config it starts from: the target's, else the model's own."""
+    from ganzoo.loading import start_model
+    from ganzoo.training.config import load_config_file
+
+    start = start_model(init)
+    if target is None:
+        base: dict[str, Any] = {
+            "architecture": start.arch.name,
+            "architecture_options": start.config_dict(),
+            "data": start.data.name,
+        }
+    elif target.endswith((".yaml", ".yml", ".json")) or Path(target).is_file():
+        base = load_config_file(Path(target))
+    else:
+        base = {"architecture": target, "architecture_options": start.config_dict()}
+    return start, {**base, "init": init}
 
 
 def run(
     config: Any, resume: bool = False, quiet: bool = False, loggers: list[Any] | None = None,
-    allow_changes: bool = False, from_step: int | None = None,
+    allow_changes: bool = False, from_step: int | None = None, init: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Build the trainer with the standard callbacks and ``loggers``, run it, say where it went."""
+    """Build the trainer with the standard callbacks and ``loggers``, run it, say where it went.
+
+    ``init`` is the trained model a new run starts from (``config.init``'s).
+    """
     from ganzoo.training.callbacks import Alarms, MetricsLogger, PlainLog, ProgressDisplay
     from ganzoo.training.loop import Trainer
     from ganzoo.training.watch import DiagnosticsCallback, build_diagnostics
@@ -193,7 +232,7 @@ def run(
     retain_freed_memory()  # this command owns its process: no page faults on every step
     # one process; under `torchrun --nproc_per_node=N` (N > 1) this rank of a distributed run
     trainer = Trainer.create(
-        config, resume=resume, allow_changes=allow_changes, from_step=from_step
+        config, resume=resume, allow_changes=allow_changes, from_step=from_step, init=init
     )
     main = trainer.is_main  # rank 0 alone writes files and shows progress
     try:

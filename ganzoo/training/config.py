@@ -88,6 +88,13 @@ class TrainConfig(BaseModel):
     sync_batchnorm: bool = Field(
         False, description="Multi-process runs: SyncBatchNorm (CUDA only) instead of per-rank BN."
     )
+    init: str | None = Field(
+        None,
+        max_length=1000,
+        description="Start G, D and the EMA from a trained model's weights instead of a fresh "
+        "initialisation: a registered model, hf-hub:owner/repo, local-dir:PATH or a run "
+        "directory (fresh optimizers and schedules; a resumed run ignores it).",
+    )
     divergence_limit: float | None = Field(
         1e6,
         gt=0,

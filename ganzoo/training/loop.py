@@ -35,6 +35,7 @@ from ganzoo.training.resume import restore
 from ganzoo.training.runfiles import Segment, default_run_dir, write_config
 from ganzoo.training.runlock import RunLock, claim_run_dir
 from ganzoo.training.setup import build_parts
+from ganzoo.training.start import start_from
 from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy, restart_count
 from ganzoo.training.updates import AlternatingUpdates, Forwards
 
@@ -114,6 +115,7 @@ class Trainer:
         data: Any = None,
         allow_changes: bool = False,
         from_step: int | None = None,
+        init: Any = None,
     ) -> Trainer:
         """A trainer for ``config``, new or resumed.
 
@@ -139,8 +141,19 @@ class Trainer:
             allow_changes: Let a resume change protected settings (recorded in ``run.json``).
             from_step: Resume from this kept checkpoint; the later ones are moved to
                 ``checkpoints/superseded/``.
+            init: The trained ``GANModel`` that ``config.init`` names
+                (``ganzoo.loading.start_model(config.init)``): a new run starts its G, D and
+                EMA from its weights (`ganzoo.training.start`); a resumed run ignores it.
         """
         run_dir = Path(config.out) if config.out else default_run_dir(config)
+        if config.init and init is None and not resume:
+            raise ConfigError(
+                f"config.init names {config.init!r}: pass its weights too, "
+                "Trainer.create(config, init=ganzoo.loading.start_model(config.init)) "
+                "(ganzoo train and ganzoo.train do this)"
+            )
+        if init is not None and not config.init:
+            raise ConfigError("init= goes with config.init, which names the model it came from")
         if from_step is not None and not resume:
             raise ConfigError("--from-step goes with --resume: it picks the checkpoint to resume")
         restarted = not resume and restart_count() > 0 and (run_dir / "config.json").is_file()
@@ -166,6 +179,8 @@ class Trainer:
                 trainer._pending.append(Notice("resume", 0, note))
             if resume:
                 trainer._resume(allow_changes, from_step)
+            elif init is not None:
+                start_from(trainer, init, config.init)  # type: ignore[arg-type]  # checked above
         except BaseException:
             if lock is not None:
                 lock.release()

@@ -508,7 +508,12 @@ def _bundled_models() -> list[ModelSpec]:
     return [
         s
         for s in specs
-        if all(wf.bundled and (hub.package_dir() / wf.bundled).is_file() for wf in s.weights)
+        if any(
+            wf.role in ("generator", "ema_generator")
+            and wf.bundled
+            and (hub.package_dir() / wf.bundled).is_file()
+            for wf in s.weights
+        )
     ]
 
 
