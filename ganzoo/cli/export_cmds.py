@@ -43,7 +43,9 @@ def export_command(
     import ganzoo
     from ganzoo.export import export
 
-    model = ganzoo.load(name, device="cpu", revision=revision)
+    # a registered model's discriminator is a part loaded on request (often from the Hub)
+    parts = ["discriminator"] if which == "discriminator" and _publishes_d(name) else None
+    model = ganzoo.load(name, device="cpu", revision=revision, parts=parts)
     if out is None:
         out = Path(f"{model.name}-{which}{SUFFIXES[fmt]}")
     result = export(model, out, format=fmt, part=which, check=not no_check)  # type: ignore[arg-type]
@@ -53,6 +55,17 @@ def export_command(
             f"the exported file differs from PyTorch by {result.max_abs_diff:.3g} > --atol "
             f"{atol:g}; it was written to {out}, but do not serve it unchecked"
         )
+
+
+def _publishes_d(name: str) -> bool:
+    """Whether ``name`` is a registered pretrained model that pins discriminator weights."""
+    from ganzoo.registry import get_registry
+
+    registry = get_registry()
+    spec = registry.get(name).spec if name in registry else None
+    return spec is not None and any(
+        getattr(wf, "role", None) == "discriminator" for wf in getattr(spec, "weights", ())
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -285,3 +285,22 @@ def test_run_directory_parts_and_the_zoo_tool(tmp_path: Path, monkeypatch) -> No
         assert p["bundled"] is None and p["filename"].startswith("checkpoint/")
         assert file.read_bytes() == (ckpt / f"{p['role']}.safetensors").read_bytes()
         assert WeightFile(**p).sha256 == sha256_file(file)
+
+
+def test_export_of_a_registered_discriminator_loads_the_part(
+    zoo_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ganzoo.cli import main
+
+    trained, _ = zoo_model
+    out = tmp_path / "d.pt"
+    argv = ["ganzoo", "export", NAME, "--part", "discriminator", "--format", "torchscript",
+            "--out", str(out)]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code in (0, None), capsys.readouterr().err
+    x = trained.sample(8, seed=1)
+    scripted = torch.jit.load(str(out))
+    with torch.no_grad():
+        assert torch.allclose(scripted(x), trained.discriminator.eval()(x), atol=1e-5)
