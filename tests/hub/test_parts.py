@@ -304,3 +304,39 @@ def test_export_of_a_registered_discriminator_loads_the_part(
     scripted = torch.jit.load(str(out))
     with torch.no_grad():
         assert torch.allclose(scripted(x), trained.discriminator.eval()(x), atol=1e-5)
+
+
+def test_fine_tuning_dcgan_on_mnist_starts_g_d_and_the_ema_from_a_run(
+    tmp_path: Path, mnist_root: Path
+) -> None:
+    """The realistic case: BatchNorm, an EMA published and kept, MNIST; 2 steps from a run."""
+    from ganzoo.loading import start_model
+    from ganzoo.training.config import TrainConfig
+    from ganzoo.training.loop import Trainer
+
+    run = shutil.copytree(FIXTURES / "run-0.1-dcgan", tmp_path / "run")
+    ckpt = run / "checkpoints" / "step-0000006"
+    start = start_model(str(run))
+    config = TrainConfig(
+        architecture="dcgan",
+        architecture_options=start.config_dict(),
+        data="mnist",
+        data_options={"limit": 64},
+        steps=2,
+        batch_size=16,
+        ema=0.9,
+        diagnostics=[],
+        init=str(run),
+        out=str(tmp_path / "ft"),
+    )
+    trainer = Trainer.create(config, init=start)
+    for module, file in ((trainer.G, "generator"), (trainer.D, "discriminator"),
+                         (trainer.updates._ema.module, "ema_generator")):  # fmt: skip
+        state = load_file(ckpt / f"{file}.safetensors")
+        own = module.state_dict()
+        assert all(torch.equal(own[k], state[k].to(own[k].dtype)) for k in state), file
+    trainer.run()
+    trainer.close()
+    assert trainer.step == 2
+    tuned = ganzoo.load(str(tmp_path / "ft"))
+    assert torch.isfinite(tuned.sample(4, seed=0)).all()
