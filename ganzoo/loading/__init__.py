@@ -28,6 +28,7 @@ from ganzoo.loading.hf_hub import load_from_hub
 from ganzoo.loading.parts import Parts, parse_parts, plan_parts
 from ganzoo.loading.pretrained import load_pretrained
 from ganzoo.loading.run_dir import load_run_model
+from ganzoo.model_folder import is_model_folder
 from ganzoo.registry import get_registry
 from ganzoo.specs import ArchitectureSpec, ModelSpec
 from ganzoo.text import preview
@@ -97,7 +98,10 @@ def load(
         )
     elif name.startswith(LOCAL_DIR):
         path = Path(name.removeprefix(LOCAL_DIR))
-        model = _folder_parts(load_local_dir(path), parts, str(path))
+        if is_run_dir(path) and not is_model_folder(path):  # as load_local_dir tells them apart
+            model = _run_parts(path, parts)
+        else:
+            model = _folder_parts(load_local_dir(path), parts, str(path))
     elif name not in get_registry() and Path(name).is_dir():
         path = Path(name)
         if is_run_dir(path):

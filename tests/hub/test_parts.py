@@ -268,6 +268,9 @@ def test_run_directory_parts_and_the_zoo_tool(tmp_path: Path, monkeypatch) -> No
         state = load_file(ckpt / f"{file}.safetensors")
         assert all(torch.equal(module.state_dict()[k], state[k]) for k in state)
     assert ganzoo.load(str(run), parts="ema_generator").discriminator is None
+    via_prefix = ganzoo.load(f"local-dir:{run}", parts="all")
+    assert _same(via_prefix.ema_generator, full.ema_generator)
+    assert _same(via_prefix.generator, full.generator)
 
     package = tmp_path / "pkg"
     bundled = package / "pretrained" / "weights" / "m.generator.safetensors"
