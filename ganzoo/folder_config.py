@@ -62,6 +62,27 @@ class WeightFiles(_Strict):
     discriminator: FileName | None = None
 
 
+License = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.+-]{0,63}$")]
+"""A licence identifier (SPDX, e.g. ``Apache-2.0``)."""
+
+
+class SpreadRecord(_Strict):
+    """A model's figures over several training seeds and the tolerance band of each."""
+
+    seeds: list[int] = Field(min_length=1, max_length=100)
+    mean: dict[FieldName, float] = Field(default_factory=dict, max_length=64)
+    std: dict[FieldName, float] = Field(default_factory=dict, max_length=64)
+    band: dict[FieldName, list[float]] = Field(default_factory=dict, max_length=64)
+
+    @field_validator("band")
+    @classmethod
+    def _pairs(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        for key, pair in value.items():
+            if len(pair) != 2 or not pair[0] <= pair[1]:
+                raise ValueError(f"band {key} must be [low, high] with low <= high")
+        return value
+
+
 class FolderConfig(_Strict):
     """A model folder's ``config.json`` (format ``ganzoo``)."""
 
@@ -75,6 +96,11 @@ class FolderConfig(_Strict):
     metrics: dict[FieldName, float] = Field(default_factory=dict, max_length=64)
     reproduce: str | None = Field(None, max_length=2000)
     files: WeightFiles
+    license: License | None = None
+    spread: SpreadRecord | None = None
+    checkpoint: str | None = Field(
+        None, max_length=2000, description="How the weights' checkpoint was chosen (one line)."
+    )
 
     @field_validator("config")
     @classmethod
@@ -105,7 +131,7 @@ class FolderConfig(_Strict):
             raise ValueError("num_classes must be in 2..100000")
         return value
 
-    @field_validator("reproduce")
+    @field_validator("reproduce", "checkpoint")
     @classmethod
     def _one_printable_line(cls, value: str | None) -> str | None:
         if value is not None and clean(value, 2000) != value:

@@ -33,6 +33,8 @@ def front_matter(
     lines = ["---", "library_name: ganzoo", "tags:"]
     lines += [f"- {_q(t)}" for t in tags]
     lines += ["datasets:", f"- {_q(dataset)}"]
+    if config.get("license"):
+        lines.append(f"license: {_q(str(config['license']).lower())}")
     if modality == "image":
         lines.append("pipeline_tag: unconditional-image-generation")
     if metrics:
@@ -89,16 +91,41 @@ def render(config: dict[str, Any], repo_id: str | None = None, modality: str = "
         ]
     parts += ["", "## Samples", "", f"![64 samples, seed 0]({SAMPLES_FILE})", ""]
     parts += ["## Metrics", ""]
-    if metrics:
+    spread = config.get("spread") or {}
+    if metrics and spread:
+        mean, std, band = spread.get("mean", {}), spread.get("std", {}), spread.get("band", {})
+        seeds = len(spread.get("seeds", []))
+        parts += [
+            f"| metric | these weights | mean ± std over {seeds} training seeds | tolerance band |",
+            "| --- | --- | --- | --- |",
+        ]
+        parts += [
+            f"| {table_cell(k)} | {_number(v)} | "
+            + (f"{_number(mean[k])} ± {_number(std[k])}" if k in mean and k in std else "-")
+            + " | "
+            + (f"{_number(band[k][0])} .. {_number(band[k][1])}" if k in band else "-")
+            + " |"
+            for k, v in metrics.items()
+        ]
+    elif metrics:
         parts += ["| metric | value |", "| --- | --- |"]
         parts += [f"| {table_cell(k)} | {_number(v)} |" for k, v in metrics.items()]
     else:
         parts.append("No metrics were recorded for these weights.")
+    if config.get("checkpoint"):
+        parts += ["", f"Checkpoint: {clean(config['checkpoint'], 2000)}."]
     parts += ["", "## Reproduce", ""]
     if reproduce:  # a fence the command cannot close, whatever backticks it holds
         parts += [fence(reproduce, "bash")]
     else:
         parts.append("No reproduce command was recorded.")
+    if config.get("license"):
+        parts += [
+            "",
+            "## Licence",
+            "",
+            f"The weights are released under {_code(config['license'])}.",
+        ]
     cfg = json.dumps(config.get("config", {}), indent=2, sort_keys=True)
     parts += [
         "",

@@ -24,6 +24,7 @@ from ganzoo.text import clean
 
 if TYPE_CHECKING:
     from ganzoo.gan import GANModel
+    from ganzoo.specs import ModelSpec
 
 FORMAT = "ganzoo"
 CONFIG_FILE = "config.json"
@@ -33,13 +34,44 @@ WEIGHT_FILES = {"generator": "generator.safetensors", "discriminator": "discrimi
 """Weight file of each role in a model folder."""
 
 
-def folder_config(model: GANModel, metrics: dict[str, float] | None, reproduce: str | None) -> dict:
+def card_fields(spec: ModelSpec) -> dict[str, Any]:
+    """What a pretrained entry's card adds to ``config.json``: licence, seed spread, checkpoint."""
+    out: dict[str, Any] = {}
+    if spec.license:
+        out["license"] = spec.license
+    if spec.spread is not None:
+        sp = spec.spread
+        out["spread"] = {
+            "seeds": list(sp.seeds),
+            "mean": dict(sp.mean),
+            "std": dict(sp.std),
+            "band": {k: list(v) for k, v in sp.band.items()},
+        }
+    if spec.selection is not None:
+        sel = spec.selection
+        direction = "higher" if sel.higher_is_better else "lower"
+        out["checkpoint"] = clean(
+            f"step {sel.chosen_step}, the best by {sel.metric} ({direction} is better) of "
+            f"{len(sel.steps)} checkpoints, each scored on {sel.n} samples against "
+            f"{sel.reference}; not the test split",
+            2000,
+        )
+    return out
+
+
+def folder_config(
+    model: GANModel,
+    metrics: dict[str, float] | None,
+    reproduce: str | None,
+    card: dict[str, Any] | None = None,
+) -> dict:
     """The ``config.json`` content describing ``model``.
 
     Args:
         model: The model to describe.
         metrics: Its metrics, or None.
         reproduce: The command that reproduces its weights, or None.
+        card: Further card fields (`card_fields`: licence, seed spread, checkpoint choice).
 
     Returns:
         A JSON-able dict; the architecture's plugin comes from the registry.
@@ -69,6 +101,7 @@ def folder_config(model: GANModel, metrics: dict[str, float] | None, reproduce: 
         "metrics": dict(metrics or {}),
         "reproduce": reproduce,
         "files": files,
+        **(card or {}),
     }
 
 
@@ -92,10 +125,12 @@ def save_pretrained(
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    card = None
     if model.pretrained is not None:
         metrics = metrics if metrics is not None else dict(model.pretrained.metrics)
         reproduce = reproduce if reproduce is not None else model.pretrained.reproduce
-    config = folder_config(model, metrics, reproduce)
+        card = card_fields(model.pretrained)
+    config = folder_config(model, metrics, reproduce, card)
     # One metadata key only: safetensors writes metadata in hash order, and several keys would
     # make identical weights hash differently (sha256 pins need byte-identical files).
     meta = {"format": "pt"}

@@ -1,18 +1,23 @@
-"""Train, export, evaluate and pin the built-in pretrained models (a maintainer script).
+"""Train, choose, export, evaluate and pin the built-in pretrained models (a maintainer script).
 
-    python tools/build_zoo.py [NAME ...] [--runs-dir runs/zoo] [--data-root DIR]
+    python tools/build_zoo.py [NAME ...] [--seeds 3] [--runs-dir runs/zoo] [--data-root DIR]
     python tools/build_zoo.py --list          # the recipe names
     python tools/build_zoo.py --docs-only     # re-render docs/models.md from zoo.json
 
 Run from the repository root of a checkout with ganzoo installed editable: the script writes into
 the checkout it lives in. For each recipe ``ganzoo/pretrained/recipes/NAME.yaml`` (a plain
-``ganzoo train`` config): train it (or resume an unfinished run), export the generator (the EMA one
-when the recipe keeps an EMA) as fp16 safetensors into ``ganzoo/pretrained/weights/`` when fp16
-changes no sample by more than 1/255 (else fp32), evaluate it with the pinned protocol of
-``ganzoo.metrics``, save its sample grid under ``docs/img/models/``, record sha256, size, metrics
-and the run's wall time and hardware in ``ganzoo/pretrained/zoo.json`` (which the built-in plugin
-registers) and re-render ``docs/models.md``. The Hub copy (repo ``ganzoo/NAME``) is pushed with
-``ganzoo push NAME --repo ganzoo/NAME``; the sha256 pins both copies to the same bytes.
+``ganzoo train`` config) and each of ``--seeds`` seeds (the recipe's seed and the next ones),
+`ganzoo.zoo.seeds.run_seed` trains it into ``runs/zoo/NAME/seed-S`` (resuming an unfinished
+run), scores every checkpoint with the key metric on set-aside training data (never the test
+split the card's figures use) and keeps the best, rounds the generator as it ships (fp16 when
+that changes no sample by more than 2/255, else fp32) and evaluates it with the pinned protocol
+of ``ganzoo.metrics``; ``ganzoo reproduce`` runs the same function. The recipe's own seed ships:
+its weights go into ``ganzoo/pretrained/weights/``, its sample grid under ``docs/img/models/``;
+``ganzoo/pretrained/zoo.json`` (which the built-in plugin registers) records sha256, size, its
+metrics, how its checkpoint was chosen, the mean, spread and tolerance band over the seeds, the
+licence and the run's wall time and hardware, and ``docs/models.md`` is re-rendered. The Hub
+copy (repo ``ganzoo/NAME``) is pushed with ``ganzoo push NAME --repo ganzoo/NAME``; the sha256
+pins both copies to the same bytes.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ DOCS_IMG = REPO / "docs" / "img" / "models"
 DOCS_MODELS = REPO / "docs" / "models.md"
 HUB_OWNER = "ganzoo"
 KEY_METRIC = {"image": "score", "points": "modes"}
+SEEDS = 3
+"""Seeds a card's spread is measured over (the recipe's and the next ones)."""
 
 
 def key_metric(modality: str, metrics: dict[str, float]) -> str:
@@ -45,79 +52,78 @@ def recipe_names() -> list[str]:
     return sorted(p.stem for p in RECIPES.glob("*.yaml"))
 
 
-def train(name: str, runs_dir: Path, data_root: str | None) -> Path:
-    """Train recipe ``name`` into ``runs_dir/name`` (resuming an unfinished run); return the run dir."""
-    from ganzoo.training.callbacks import MetricsLogger, PlainLog
-    from ganzoo.training.config import load_config_file, make_train_config
-    from ganzoo.training.loop import Trainer
+def project_license() -> str:
+    """The project's licence (pyproject's ``license``), which the weights carry too."""
+    import tomllib
 
-    run_dir = runs_dir / name
-    info = run_dir / "run.json"
-    if info.is_file() and json.loads(info.read_text())["status"] == "finished":
-        return run_dir
-    base = load_config_file(RECIPES / f"{name}.yaml")
-    if data_root:
-        base["data_options"] = {**base.get("data_options", {}), "root": data_root}
-    config = make_train_config(base, out=str(run_dir), diagnostics=[])
-    resume = (run_dir / "checkpoints").is_dir()
-    trainer = Trainer.create(config, resume=resume)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    trainer.callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), PlainLog(every=5)]
-    trainer.run()
-    return run_dir
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    lic = project["license"]
+    return lic if isinstance(lic, str) else lic.get("text", "")
 
 
-def export(name: str, model: Any) -> tuple[Path, dict[str, Any]]:
-    """Write the generator's weights (fp16 when lossless to the eye) to ``weights/``."""
+def selection_metric(data: str) -> str:
+    """The key metric a recipe's checkpoints are chosen by: MNIST score, else modes, else FID."""
+    from ganzoo.building import dataset_spec
+    from ganzoo.errors import ConfigError
+    from ganzoo.zoo.selection import metric_entry
+
+    preferred = (KEY_METRIC[dataset_spec(data).modality], "modes", "fid")
+    for key in preferred:
+        try:
+            metric_entry(key, data)
+            return key
+        except ConfigError:
+            continue
+    raise SystemExit(f"no selection metric fits {data}; pass --select-metric")
+
+
+def export(name: str, result: Any) -> Path:
+    """Write the shipped generator's weights (as `shipped_model` rounded them) to ``weights/``."""
     import copy
 
     from ganzoo.weights import save_module
 
-    ref = model.sample(64, seed=0)
-    half = copy.deepcopy(model.generator).half()
-    diff = float((half.float().sample(64, seed=0) - ref).abs().max())  # the fp16 round trip
-    dtype = "float16" if diff <= 2 / 255 else "float32"  # [-1, 1] spans 255 grey levels over 2
     path = WEIGHTS / f"{name}.generator.safetensors"
+    generator = copy.deepcopy(result.model.generator)
     # no extra metadata: safetensors writes it in random order, which would change the sha256
-    save_module(
-        copy.deepcopy(model.generator).half() if dtype == "float16" else model.generator, path
-    )
-    return path, {"dtype": dtype, "fp16_max_abs_diff": round(diff, 5)}
+    save_module(generator.half() if result.export["dtype"] == "float16" else generator, path)
+    return path
 
 
-def evaluate(model: Any, data_root: str | None) -> tuple[dict[str, float], dict[str, Any]]:
-    """Metrics of ``model`` with the default protocol, plus the floors and the protocol."""
-    from ganzoo.metrics import evaluate as run_eval
+def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
+    """The zoo.json entry (a ModelSpec plus the evaluation details) of one model.
 
-    result = run_eval(model, data_root=data_root)
-    return result.metrics, {
-        "floors": result.floors,
-        "protocol": result.protocol.model_dump(mode="json"),
-    }
-
-
-def record(
-    name: str,
-    run_dir: Path,
-    model: Any,
-    weights: Path,
-    export_info: dict[str, Any],
-    metrics: dict[str, float],
-    evaluation: dict[str, Any],
-) -> dict[str, Any]:
-    """The zoo.json entry (a ModelSpec plus the evaluation details) of one model."""
+    ``results`` are the seeds' `SeedResult`s, the shipped one first.
+    """
     from ganzoo.images import save_samples
     from ganzoo.training.rundir import read_run_config
     from ganzoo.weights import sha256_file
+    from ganzoo.zoo.spread import seed_spread
 
+    shipped = results[0]
+    run_dir, model = shipped.run_dir, shipped.model
+    metrics, floors = shipped.evaluation.metrics, shipped.evaluation.floors
     config = read_run_config(run_dir)
     run = json.loads((run_dir / "run.json").read_text())
     DOCS_IMG.mkdir(parents=True, exist_ok=True)
     save_samples(model.sample(64, seed=0), DOCS_IMG / f"{name}.png")
     modality = model.data.modality
+    spread = (
+        seed_spread(
+            [r.seed for r in results],
+            [r.metrics for r in results],
+            shipped.seed,
+            [r.step for r in results],
+        ).model_dump(mode="json")
+        if len(results) > 1
+        else None
+    )
+    chosen = (
+        f"step {shipped.step} of {run['step']}" if shipped.selection else f"{run['step']} steps"
+    )
     return {
         "name": name,
-        "summary": f"{config.architecture} trained on {config.data} ({run['step']} steps).",
+        "summary": f"{config.architecture} trained on {config.data} ({chosen}).",
         "architecture": config.architecture,
         "config": config.architecture_options,
         "dataset": config.data,
@@ -134,7 +140,11 @@ def record(
         ],
         "metrics": {k: round(v, 4) for k, v in metrics.items()},
         "key_metric": key_metric(modality, metrics),
-        "reproduce": f"ganzoo train ganzoo/pretrained/recipes/{name}.yaml --out runs/zoo/{name}",
+        "reproduce": f"ganzoo reproduce {name} --seeds {len(results)} --check",
+        "recipe": f"pretrained/recipes/{name}.yaml",
+        "selection": shipped.selection.model_dump(mode="json") if shipped.selection else None,
+        "spread": spread,
+        "license": project_license(),
         "training": {
             "steps": run["step"],
             "wall_seconds": run["wall_seconds"],
@@ -145,9 +155,10 @@ def record(
             "batch_size": config.batch_size,
             "loss": config.loss,
             "ema": config.ema,
-            **export_info,
-            "floors": {k: round(v, 4) for k, v in evaluation["floors"].items()},
-            "protocol": evaluation["protocol"],
+            "seed": shipped.seed,
+            **shipped.export,
+            "floors": {k: round(v, 4) for k, v in floors.items()},
+            "protocol": shipped.evaluation.protocol.model_dump(mode="json"),
         },
         "tags": ["pretrained", config.architecture, config.data or ""],
     }
@@ -173,7 +184,14 @@ def models_doc(zoo: dict[str, Any]) -> str:
         "```",
         "",
         "The numbers are measured, with the floor (real training images scored the same way) in",
-        "brackets. Training ran on the CPU with `OMP_NUM_THREADS=1` while other jobs shared the",
+        "brackets. Each value is the shipped weights'; where the card records several training",
+        "seeds, `± x` after it is the standard deviation over those seeds, and each model's section",
+        "gives their mean and the tolerance band that `ganzoo reproduce NAME --check` compares",
+        "with ([Reproduce a model](reproduce.md)). A card built with checkpoint selection says in",
+        "its section which checkpoint shipped and how it was chosen: the best of the run's",
+        "checkpoints by the key metric on set-aside training images, never on the test split the",
+        "figures use; a card without that line ships its run's last checkpoint. Training ran on",
+        "the CPU with `OMP_NUM_THREADS=1` while other jobs shared the",
         "machine's 2 cores, so the wall times are upper bounds. The Hub repos `ganzoo/NAME` are",
         "published with `ganzoo push NAME --repo ganzoo/NAME` from a machine with network access;",
         "the sha256 pins make the bundled file and the Hub file the same bytes.",
@@ -184,11 +202,15 @@ def models_doc(zoo: dict[str, Any]) -> str:
     for m in zoo["models"]:
         met, tr = m["metrics"], m["training"]
         fl = tr.get("floors", {})
+        sd = (m.get("spread") or {}).get("std", {})
 
-        def cell(key: str, digits: int = 3, metrics: dict = met, floors: dict = fl) -> str:
+        def cell(
+            key: str, digits: int = 3, metrics: dict = met, floors: dict = fl, std: dict = sd
+        ) -> str:
             if key not in metrics:
                 return "-"
             out = f"{metrics[key]:.{digits}f}"
+            out += f" ± {std[key]:.{max(digits, 1)}f}" if key in std else ""
             return out + (f" ({floors[key]:.{digits}f})" if key in floors else "")
 
         lines.append(
@@ -217,9 +239,39 @@ def models_doc(zoo: dict[str, Any]) -> str:
             + ".",
             f"- Weights: `{wf['filename']}` ({tr['dtype']}, {wf['size'] / 1e6:.2f} MB, largest sample change "
             f"from fp16 {tr['fp16_max_abs_diff']}), sha256 `{wf['sha256']}`, Hub `{wf['repo_id']}`.",
-            f"- Reproduce: `{m['reproduce']}`",
         ]
+        lines += card_lines(m)
+        lines.append(f"- Reproduce: `{m['reproduce']}`")
     return "\n".join(lines) + "\n"
+
+
+def card_lines(m: dict[str, Any]) -> list[str]:
+    """The section lines of a card's checkpoint choice, seed spread and licence (when recorded)."""
+    lines = []
+    sel = m.get("selection")
+    if sel:
+        direction = "higher" if sel["higher_is_better"] else "lower"
+        steps = ", ".join(str(s) for s in sel["steps"])
+        lines.append(
+            f"- Checkpoint: step {sel['chosen_step']}, the best by {sel['metric']} ({direction} is "
+            f"better) of the checkpoints at steps {steps}, each scored on {sel['n']:,} samples "
+            f"(seed {sel['seed']}) against {sel['reference']}; the test split was not used."
+        )
+    sp = m.get("spread")
+    if sp:
+        seeds = ", ".join(str(s) for s in sp["seeds"])
+        figures = "; ".join(
+            f"{k} {sp['mean'][k]:.4g} ± {sp['std'][k]:.2g} (band {lo:.4g}..{hi:.4g})"
+            for k, (lo, hi) in sp["band"].items()
+        )
+        lines.append(
+            f"- Over training seeds {seeds} (the weights are seed {sp['shipped_seed']}'s; chosen "
+            f"steps {', '.join(str(s) for s in sp['chosen_steps'])}): mean ± std {figures}. "
+            f"Band: {sp['band_rule']}."
+        )
+    if m.get("license"):
+        lines.append(f"- Licence of the weights: {m['license']} (the project's).")
+    return lines
 
 
 def read_zoo() -> dict[str, Any]:
@@ -227,18 +279,48 @@ def read_zoo() -> dict[str, Any]:
     return json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
 
 
-def build(name: str, runs_dir: Path, data_root: str | None) -> dict[str, Any]:
-    """Train, export, evaluate and record recipe ``name``; rewrite zoo.json and docs/models.md."""
-    from ganzoo.loading import load_run_model
+def build(
+    name: str,
+    runs_dir: Path,
+    data_root: str | None,
+    seeds: int = SEEDS,
+    select_metric: str | None = None,
+    select_n: int = 2_000,
+    eval_n: int | None = None,
+) -> dict[str, Any]:
+    """Train ``seeds`` seeds of recipe ``name``, choose, export, evaluate and record the first.
 
-    run_dir = train(name, runs_dir, data_root)
-    model = load_run_model(run_dir)  # loaded once: export, evaluation and the record share it
-    weights, export_info = export(name, model)
-    metrics, evaluation = evaluate(model, data_root)
-    entry = record(name, run_dir, model, weights, export_info, metrics, evaluation)
+    Rewrites zoo.json and docs/models.md. ``eval_n`` None: the pinned protocol's sample count
+    (10,000 images); fewer only for a trial build, never for a card that ships.
+    """
+    from ganzoo.training.config import load_config_file
+    from ganzoo.zoo.seeds import run_seed
+    from ganzoo.zoo.selection import SelectionSettings
+
+    base = load_config_file(RECIPES / f"{name}.yaml")
+    first = int(base.get("seed", 0))
+    from ganzoo.building import architecture_spec
+
+    data = base.get("data") or architecture_spec(base["architecture"]).default_data
+    settings = SelectionSettings(select_metric or selection_metric(data), n=select_n)
+    results = []
+    for seed in range(first, first + seeds):  # the recipe's own seed first: its weights ship
+        results.append(
+            run_seed(
+                base,
+                seed,
+                runs_dir / name / f"seed-{seed}",
+                data_root=data_root,
+                selection=settings,
+                n=eval_n,
+            )
+        )
+        print(f"{name} seed {seed}: {json.dumps(results[-1].metrics)}", flush=True)
+    weights = export(name, results[0])
+    entry = record(name, results, weights)
     zoo = read_zoo()  # read late: another build may have written
     entries = {m["name"]: m for m in zoo["models"]}
-    entries[name] = entry
+    entries[name] = {k: v for k, v in entry.items() if v is not None}
     zoo["models"] = [entries[k] for k in sorted(entries)]
     ZOO.write_text(json.dumps(zoo, indent=1) + "\n")
     DOCS_MODELS.write_text(models_doc(zoo))
@@ -253,6 +335,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("names", nargs="*", help="recipes to build (default: all)")
     parser.add_argument("--runs-dir", type=Path, default=Path("runs/zoo"))
     parser.add_argument("--data-root", default=None)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=SEEDS,
+        help=f"seeds to train: the recipe's and the next ones; the card records their mean, "
+        f"spread and tolerance band (default {SEEDS}; 1 writes no spread)",
+    )
+    parser.add_argument(
+        "--select-metric",
+        default=None,
+        help="metric key the checkpoints are chosen by (default: the key metric, MNIST score)",
+    )
+    parser.add_argument(
+        "--select-n", type=int, default=2_000, help="samples each checkpoint is scored on"
+    )
+    parser.add_argument(
+        "--eval-n",
+        type=int,
+        default=None,
+        help="samples of the final evaluation (default: the pinned protocol's 10,000; fewer "
+        "only for a trial build into another checkout)",
+    )
     parser.add_argument("--list", action="store_true", help="print the recipe names and exit")
     parser.add_argument(
         "--docs-only",
@@ -270,8 +374,18 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.names:  # every name is checked before the first (long) build starts
         if not (RECIPES / f"{name}.yaml").is_file():
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
+    if args.seeds < 1 or args.select_n < 1:
+        raise SystemExit("--seeds and --select-n must be at least 1")
     for name in args.names or recipe_names():
-        entry = build(name, args.runs_dir, args.data_root)
+        entry = build(
+            name,
+            args.runs_dir,
+            args.data_root,
+            args.seeds,
+            args.select_metric,
+            args.select_n,
+            args.eval_n,
+        )
         print(f"{name}: {json.dumps(entry['metrics'])}", flush=True)
 
 

@@ -118,7 +118,8 @@ def reproduce_command(
             for line in failures:
                 typer.echo(f"outside the band: {line}", err=True)
             raise typer.Exit(1)
-        typer.echo(f"check passed: the mean over {len(results)} seed(s) is inside every band")
+        if not as_json:
+            typer.echo(f"check passed: the mean over {len(results)} seed(s) is inside every band")
 
 
 def register(app: typer.Typer) -> None:

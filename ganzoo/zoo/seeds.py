@@ -80,8 +80,9 @@ def seed_config(base: dict[str, Any], seed: int, out: Path, data_root: str | Non
 
 
 def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
+    """The fields ``new`` sets otherwise than the run ``old`` (None: the default it resolved)."""
     a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
-    return [k for k in sorted(a) if a.get(k) != b.get(k)]
+    return [k for k in sorted(b) if b[k] is not None and a.get(k) != b[k]]
 
 
 def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = False) -> Path:

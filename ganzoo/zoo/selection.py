@@ -74,6 +74,12 @@ class SelectionSettings:
     seed: int = 1
     reference_size: int = N_REFERENCE
 
+    def __post_init__(self) -> None:
+        """Check the settings: a metric of known direction, positive sizes."""
+        higher_is_better(self.metric)  # a metric of unknown direction fails before training
+        if self.n < 1 or self.reference_size < 1:
+            raise ConfigError("selection n and reference_size must be at least 1")
+
     @property
     def higher_is_better(self) -> bool:
         """Whether a higher value of the metric is better."""

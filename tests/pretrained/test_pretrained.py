@@ -42,7 +42,9 @@ def test_bundled_weights_fit_the_budget() -> None:
 def test_model_entry_is_pinned_and_reported(name: str) -> None:
     spec = ganzoo.info(name)
     assert spec["key_metric"] in spec["metrics"]
-    assert spec["reproduce"].startswith("ganzoo train ganzoo/pretrained/recipes/")
+    assert spec["reproduce"].startswith(  # cards built before ganzoo reproduce: ganzoo train
+        (f"ganzoo reproduce {name}", "ganzoo train ganzoo/pretrained/recipes/")
+    )
     recipe = Path(ganzoo.__file__).parent / "pretrained" / "recipes" / f"{name}.yaml"
     assert recipe.is_file()
     weights = get_registry().get(name).spec.weights

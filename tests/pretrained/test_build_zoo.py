@@ -1,0 +1,83 @@
+"""tools/build_zoo.py on a tiny recipe: K seeds, the chosen checkpoint, the spread, the licence."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+from support.tiny_recipe import tiny
+
+from ganzoo.specs import ModelSpec
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build_zoo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The build script with every file it writes moved under ``tmp_path``."""
+    spec = importlib.util.spec_from_file_location("build_zoo", REPO / "tools" / "build_zoo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name, path in {
+        "RECIPES": tmp_path / "recipes",
+        "WEIGHTS": tmp_path / "weights",
+        "ZOO": tmp_path / "zoo.json",
+        "DOCS_IMG": tmp_path / "img",
+        "DOCS_MODELS": tmp_path / "models.md",
+        "PACKAGE": tmp_path,  # bundled paths are relative to it
+    }.items():
+        monkeypatch.setattr(module, name, path)
+    (tmp_path / "recipes").mkdir()
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "recipes" / "tiny-dcgan.yaml").write_text(yaml.safe_dump(tiny()))
+    return module
+
+
+def test_build_trains_seeds_chooses_and_records_the_spread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bz = build_zoo(tmp_path, monkeypatch)
+    entry = bz.build("tiny-dcgan", tmp_path / "runs", None, seeds=2, select_n=100, eval_n=500)
+    spec = ModelSpec(**json.loads((tmp_path / "zoo.json").read_text())["models"][0])
+    assert spec.name == "tiny-dcgan" and spec.license == "Apache-2.0"
+    assert spec.reproduce == "ganzoo reproduce tiny-dcgan --seeds 2 --check"
+    assert spec.recipe == "pretrained/recipes/tiny-dcgan.yaml"
+    sel = spec.selection
+    assert sel is not None and sel.metric == "score" and sel.steps == (1, 2)
+    assert sel.chosen_step in (1, 2) and sel.n == 100 and sel.seed == 1
+    assert "mnist train split" in sel.reference
+    sp = spec.spread
+    assert sp is not None and sp.seeds == (0, 1) and sp.shipped_seed == 0
+    assert set(sp.band) == set(spec.metrics)
+    for key, value in spec.metrics.items():  # the shipped weights are seed 0's
+        assert sp.values[key][0] == pytest.approx(value, abs=1e-4)
+        low, high = sp.band[key]
+        assert low <= sp.mean[key] <= high
+    assert spec.training["protocol"]["n"] == 500 and spec.training["seed"] == 0
+    assert (tmp_path / "runs" / "tiny-dcgan" / "seed-1" / "best-checkpoint").is_dir()
+    page = (tmp_path / "models.md").read_text()
+    assert f"Checkpoint: step {sel.chosen_step}, the best by score" in page
+    assert "Over training seeds 0, 1" in page and " ± " in page
+    assert "Licence of the weights: Apache-2.0" in page
+    assert entry["weights"][0]["sha256"] == spec.weights[0].sha256
+
+
+def test_the_shipped_file_scores_the_card_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo.building import architecture_spec, build_architecture
+    from ganzoo.metrics import evaluate
+    from ganzoo.weights import load_module_file
+
+    bz = build_zoo(tmp_path, monkeypatch)
+    entry = bz.build("tiny-dcgan", tmp_path / "runs", None, seeds=1, select_n=100, eval_n=500)
+    assert "spread" not in entry or entry["spread"] is None  # one seed: no spread
+    model = build_architecture(architecture_spec("dcgan"), data="mnist", **entry["config"])
+    load_module_file(model.generator, tmp_path / "weights" / "tiny-dcgan.generator.safetensors")
+    result = evaluate(model.eval(), n=500, seed=0)
+    for key, value in entry["metrics"].items():
+        assert result.metrics[key] == pytest.approx(value, abs=1e-3), key

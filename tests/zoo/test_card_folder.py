@@ -1,0 +1,50 @@
+"""A pretrained card's licence, seed spread and checkpoint choice reach the saved folder's card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ganzoo
+from ganzoo.model_card import render
+from ganzoo.model_folder import read_folder_config, save_pretrained
+from ganzoo.specs import CheckpointSelection
+from ganzoo.zoo.spread import seed_spread
+
+
+def test_saved_folder_carries_licence_spread_and_checkpoint(tmp_path: Path) -> None:
+    model = ganzoo.load("dcgan-mnist")
+    assert model.pretrained is not None
+    metrics = model.pretrained.metrics
+    per_seed = [metrics, {k: v * 1.01 for k, v in metrics.items()}, metrics]
+    selection = CheckpointSelection(
+        metric="score", higher_is_better=True, steps=(500, 4500), values=(5.0, 6.5),
+        chosen_step=4500, n=2000, seed=1, reference="mnist train split, images 50000-59999",
+    )  # fmt: skip
+    model.pretrained = model.pretrained.model_copy(
+        update={
+            "license": "Apache-2.0",
+            "spread": seed_spread([0, 1, 2], per_seed, 0, [4500, 4000, 4680]),
+            "selection": selection,
+        }
+    )
+    save_pretrained(model, tmp_path)
+    config = read_folder_config(tmp_path)  # the strict schema accepts the new fields
+    assert config["license"] == "Apache-2.0" and config["spread"]["seeds"] == [0, 1, 2]
+    assert config["checkpoint"].startswith("step 4500, the best by score (higher is better)")
+    card = (tmp_path / "README.md").read_text()
+    assert '\nlicense: "apache-2.0"\n' in card
+    assert "| metric | these weights | mean ± std over 3 training seeds | tolerance band |" in card
+    fid = model.pretrained.spread.band["fid"]  # type: ignore[union-attr]
+    assert f"{fid[0]:.6g} .. {fid[1]:.6g}" in card
+    assert "Checkpoint: step 4500" in card and "## Licence" in card
+
+
+def test_an_old_folder_config_renders_as_before() -> None:
+    config = {
+        "architecture": "dcgan",
+        "dataset": "mnist",
+        "metrics": {"fid": 12.3},
+        "reproduce": "ganzoo train dcgan",
+    }
+    card = render(config)
+    assert "| metric | value |" in card and "license" not in card.lower()

@@ -1,0 +1,99 @@
+"""Best checkpoint, honestly chosen: the better checkpoint is kept, on data that is not the test split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.tiny_recipe import tiny
+
+from ganzoo.building import build_entry
+from ganzoo.training.checkpoint import read_manifest
+from ganzoo.zoo import selection as sel
+from ganzoo.zoo.seeds import seed_config, train_run
+from ganzoo.zoo.selection import (
+    BEST_DIR,
+    BestCheckpoint,
+    MetricScorer,
+    SelectionSettings,
+    finish,
+    selection_reference,
+)
+
+
+class Stub:
+    """A scorer that hands out given values in turn and counts its calls."""
+
+    reference = "stub data"
+
+    def __init__(self, *values: float) -> None:
+        self.values, self.calls = list(values), 0
+
+    def __call__(self, model: object) -> float:
+        self.calls += 1
+        return self.values.pop(0)
+
+
+@pytest.mark.parametrize(
+    ("metric", "values", "chosen"),
+    [("score", (5.0, 1.0), 1), ("score", (1.0, 5.0), 2), ("fid", (5.0, 1.0), 2)],
+)
+def test_the_better_of_two_checkpoints_is_kept(
+    tmp_path: Path, metric: str, values: tuple[float, float], chosen: int
+) -> None:
+    settings = SelectionSettings(metric, n=10, reference_size=10)
+    stub = Stub(*values)
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(settings, stub, stub.reference)])
+    assert stub.calls == 2  # one score per checkpoint, during training
+    record = finish(run, settings, stub, stub.reference)
+    assert stub.calls == 2  # finish scores nothing twice
+    assert record.steps == (1, 2) and record.values == values and record.chosen_step == chosen
+    assert record.metric == metric and record.reference == "stub data"
+    best = run / BEST_DIR
+    assert read_manifest(best)["step"] == chosen
+    kept = run / "checkpoints" / f"step-{chosen:07d}" / "generator.safetensors"
+    assert (best / "generator.safetensors").read_bytes() == kept.read_bytes()
+
+
+def test_finish_scores_a_run_trained_without_selection(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [])
+    stub = Stub(2.0, 3.0)
+    record = finish(run, SelectionSettings("score", n=10), stub, stub.reference)
+    assert stub.calls == 2 and record.chosen_step == 2
+
+
+def test_scoring_checkpoints_leaves_training_unchanged(tmp_path: Path) -> None:
+    settings = SelectionSettings("score", n=100, reference_size=500)
+    scorer = MetricScorer(settings, "mnist", {"limit": 256}, None)
+    with_sel, without = tmp_path / "with", tmp_path / "without"
+    train_run(seed_config(tiny(), 0, with_sel, None), [BestCheckpoint(settings, scorer, "x")])
+    train_run(seed_config(tiny(), 0, without, None), [])
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        a = (with_sel / "checkpoints" / "step-0000002" / name).read_bytes()
+        assert a == (without / "checkpoints" / "step-0000002" / name).read_bytes()
+    assert (with_sel / sel.SELECTION_FILE).is_file()
+
+
+def test_selection_data_is_the_end_of_the_train_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict] = []
+    real_build = sel.build_entry
+
+    def spy(name: str, **kw: object) -> object:
+        calls.append(kw)
+        return real_build(name, **kw)
+
+    monkeypatch.setattr(sel, "build_entry", spy)
+    real, where = selection_reference("mnist", {"limit": 256}, None, 1000)
+    assert calls and all(kw.get("train") is True for kw in calls)  # never the test split
+    assert "limit" not in calls[0]  # the whole train split, not the run's first 256 images
+    assert where == "mnist train split, images 59000-59999 (of 60000)"
+    assert real.x.equal(build_entry("mnist", train=True).x[-1000:])
+    scorer = MetricScorer(SelectionSettings("score", n=100, reference_size=1000), "mnist", {}, None)
+    assert scorer.entry == "score" and "compared with 500 of them" in scorer.reference
+
+
+def test_unknown_selection_metric_fails_before_training() -> None:
+    with pytest.raises(Exception, match="no known direction"):
+        SelectionSettings("mystery")
