@@ -86,6 +86,17 @@ def run_cli(args: list[str], cwd: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
+def ganzoo_here(*args: str) -> int:
+    """``ganzoo ARGS`` in this process (the caller chdirs): its exit code. The runs under test
+    are real subprocesses; what the test does after them (a resume, a refused second run) runs
+    here, sparing a fresh interpreter's seconds of importing torch."""
+    from ganzoo.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    return int(done.value.code or 0)
+
+
 def wait_for(predicate, timeout: float = 120.0) -> None:
     end = time.monotonic() + timeout
     while not predicate():
@@ -101,13 +112,16 @@ def step_rows(path: Path) -> list[int]:
     ]
 
 
-def test_two_concurrent_cli_trainings_into_one_directory(tmp_path: Path) -> None:
+def test_two_concurrent_cli_trainings_into_one_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = run_cli([*CLI_RING, "--steps", "100000000", "--out", "run", "-q"], tmp_path)
     try:
         wait_for(lambda: len(step_rows(tmp_path / "run" / "metrics.jsonl")) >= 2)
-        second = run_cli([*CLI_RING, "--steps", "10", "--out", "run", "-q"], tmp_path)
-        out, err = second.communicate(timeout=120)
-        assert second.returncode == 1
+        monkeypatch.chdir(tmp_path)  # the second training: this process, a process of its own
+        capsys.readouterr()
+        assert ganzoo_here("train", *CLI_RING, "--steps", "10", "--out", "run", "-q") == 1
+        out, err = capsys.readouterr()
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "in use by process" in lines[0] and str(first.pid) in lines[0]
         assert "finished" not in out
@@ -124,7 +138,7 @@ def test_two_concurrent_cli_trainings_into_one_directory(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_train_saves_a_checkpoint_and_says_how_to_resume(
-    tmp_path: Path, sig: signal.Signals
+    tmp_path: Path, sig: signal.Signals, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     proc = run_cli([*CLI_RING, "--steps", "100000000", "--out", "run"], tmp_path)
     run = tmp_path / "run"
@@ -142,11 +156,8 @@ def test_a_signal_during_train_saves_a_checkpoint_and_says_how_to_resume(
     assert info["status"] == "interrupted"
     step = info["step"]
     assert (run / "checkpoints" / f"step-{step:07d}").is_dir()
-    done = subprocess.run(
-        [sys.executable, "-m", "ganzoo", "train", "--resume", "run", "--steps", str(step + 3), "-q"],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    monkeypatch.chdir(tmp_path)
+    assert ganzoo_here("train", "--resume", "run", "--steps", str(step + 3), "-q") == 0
     assert json.loads((run / "run.json").read_text())["step"] == step + 3
 
 
@@ -174,7 +185,9 @@ def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(tmp_path: Path)
         assert torch.equal(a, b)
 
 
-def test_kill_9_keeps_earlier_totals_and_the_next_run_takes_the_lock_over(tmp_path: Path) -> None:
+def test_kill_9_keeps_earlier_totals_and_the_next_run_takes_the_lock_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A real kill -9: run.json still holds the run up to its last checkpoint, the lock file names
     the dead process, and the resume takes the directory over, says so and marks the segment lost."""
     run = tmp_path / "run"
@@ -189,12 +202,11 @@ def test_kill_9_keeps_earlier_totals_and_the_next_run_takes_the_lock_over(tmp_pa
     assert info["status"] == "running" and info["step"] >= 10 and info["images"] > 0
     assert json.loads((run / LOCK_FILE).read_text())["pid"] == proc.pid
     step = json.loads((run / "checkpoints" / "latest.json").read_text())["step"]  # >= run.json's
-    done = subprocess.run(
-        [sys.executable, "-m", "ganzoo", "train", "--resume", "run", "--steps", str(step + 5), "-q"],
-        cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert f"process {proc.pid} on" in done.stderr and "took the directory over" in done.stderr
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert ganzoo_here("train", "--resume", "run", "--steps", str(step + 5), "-q") == 0
+    err = capsys.readouterr().err
+    assert f"process {proc.pid} on" in err and "took the directory over" in err
     after = json.loads((run / "run.json").read_text())
     assert [s["status"] for s in after["segments"]] == ["lost", "finished"]
     assert after["segments"][1]["resumed_from"] == f"step-{step:07d}"
