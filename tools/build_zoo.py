@@ -158,7 +158,11 @@ def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
             "seed": shipped.seed,
             **shipped.export,
             "floors": {k: round(v, 4) for k, v in floors.items()},
-            "protocol": shipped.evaluation.protocol.model_dump(mode="json"),
+            "protocol": {
+                **shipped.evaluation.protocol.model_dump(mode="json"),
+                # what the checkpoint choice saw: never the reference_split above
+                "selection_data": shipped.selection.reference if shipped.selection else None,
+            },
         },
         "tags": ["pretrained", config.architecture, config.data or ""],
     }

@@ -57,7 +57,9 @@ def test_build_trains_seeds_chooses_and_records_the_spread(
         assert sp.values[key][0] == pytest.approx(value, abs=1e-4)
         low, high = sp.band[key]
         assert low <= sp.mean[key] <= high
-    assert spec.training["protocol"]["n"] == 500 and spec.training["seed"] == 0
+    protocol = spec.training["protocol"]
+    assert protocol["n"] == 500 and spec.training["seed"] == 0
+    assert protocol["reference_split"] == "test" and protocol["selection_data"] == sel.reference
     assert (tmp_path / "runs" / "tiny-dcgan" / "seed-1" / "best-checkpoint").is_dir()
     page = (tmp_path / "models.md").read_text()
     assert f"Checkpoint: step {sel.chosen_step}, the best by score" in page
