@@ -80,6 +80,7 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
 
 
+@pytest.mark.slow
 def test_check_passes_inside_the_band_and_fails_outside(
     tmp_path: Path, plugin_env: dict[str, str]
 ) -> None:
