@@ -3,9 +3,10 @@
 First the separate-process baselines (``baselines``: every ratio with each side in its own fresh
 process, the headline figures), then the in-process training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
 start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``), evaluation
-before and after it was made fast (``evaluate_speed``) and, when present, the diagnostics
-benchmark. Each rewrites its own section of docs/benchmarks.md unless
-``--no-write``.
+before and after it was made fast (``evaluate_speed``), when present, the diagnostics
+benchmark, and last the longest, dcgan/MNIST quality at equal CPU time against the textbook
+script (``time_to_quality``: about 3,000 CPU seconds of training). Each rewrites its own
+section of docs/benchmarks.md unless ``--no-write``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
         ("benchmarks.diagnostics.__main__", quick + common),
         ("benchmarks.data_pipeline", quick + common),
         ("benchmarks.evaluate_speed", quick + common),
+        ("benchmarks.time_to_quality", quick + common),
     ]
     for module, module_args in plan:
         try:

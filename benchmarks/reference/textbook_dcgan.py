@@ -24,6 +24,12 @@ The tutorial's D ends in ``Sigmoid`` with ``BCELoss``; ganzoo's D returns logits
 It times its training loop (from the first batch request to the last step, with the progress
 lines and sample grids; not the imports, the data set's construction or the model build) and
 prints one line ``textbook-result {"images_per_second": ...}`` that the harness parses.
+
+For the time-to-quality benchmark (`benchmarks.time_to_quality`), ``--cpu-marks 30,60,...
+--save-dir DIR`` saves ``netG.state_dict()`` to ``DIR/G-cpu{mark}.pt`` when the process (its
+DataLoader workers included) has spent that many CPU seconds, and stops after the last mark
+(`benchmarks.reference.cpu_marks`); ``DIR/cpu_marks.jsonl`` and the result line list the
+snapshots.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -42,11 +49,16 @@ import torchvision.utils as vutils
 
 import ganzoo
 
+try:
+    from benchmarks.reference.cpu_marks import CpuMarks, parse_marks
+except ModuleNotFoundError:  # run as a script: this folder is on sys.path, the repository not
+    from cpu_marks import CpuMarks, parse_marks  # type: ignore[no-redef]
+
 RESULT_TAG = "textbook-result"
 """The first word of the line holding the script's figures (JSON after it)."""
 
 
-def main(argv: list[str] | None = None) -> dict[str, float]:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Train for ``--steps`` iterations; print the progress lines and the result line."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--steps", type=int, default=300, help="iterations (D and G update)")
@@ -55,6 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--dataroot", default=os.environ.get("GANZOO_DATA", "data"))
     parser.add_argument("--seed", type=int, default=999, help="the tutorial's manualSeed")
     parser.add_argument("--width", type=int, default=64, help="ganzoo's dcgan width option")
+    parser.add_argument("--cpu-marks", type=parse_marks, default=None, help="e.g. 30,60,120")
+    parser.add_argument("--save-dir", default=".", help="where --cpu-marks' snapshots go")
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -80,8 +94,18 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     img_list, G_losses, D_losses = [], [], []
     iters, images = 0, 0
+    marks, stop = None, False
+    if args.cpu_marks:
+        os.makedirs(args.save_dir, exist_ok=True)
+        marks = CpuMarks(
+            args.cpu_marks,
+            lambda mark, _cpu, _step: torch.save(
+                netG.state_dict(), os.path.join(args.save_dir, f"G-cpu{mark:g}.pt")
+            ),
+            log=os.path.join(args.save_dir, "cpu_marks.jsonl"),
+        )
     start = time.perf_counter()
-    while iters < args.steps:
+    while iters < args.steps and not stop:
         for data in dataloader:
             # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
             netD.zero_grad()
@@ -124,10 +148,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 with torch.no_grad():
                     grid_fake = netG(fixed_noise).detach().cpu()
                 img_list.append(vutils.make_grid(grid_fake, padding=2, normalize=True))
-            if iters >= args.steps:
+            stop = marks is not None and marks.after_step(iters)
+            if iters >= args.steps or stop:
                 break
     wall = time.perf_counter() - start
-    result = {
+    result: dict[str, Any] = {
         "steps": iters,
         "batch_size": args.batch_size,
         "images": images,
@@ -138,6 +163,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "last_loss_d": D_losses[-1],
         "last_loss_g": G_losses[-1],
     }
+    if marks is not None:
+        result["cpu_marks"] = marks.report()
     print(f"{RESULT_TAG} {json.dumps(result)}", flush=True)
     return result
 
