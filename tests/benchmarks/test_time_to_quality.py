@@ -3,6 +3,7 @@ marks, the report's verdict, and a tiny end-to-end run (both sides, real process
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -112,6 +113,24 @@ def test_a_run_stopped_early_is_compared_at_the_last_mark_every_seed_reached() -
     verdict = next(ln for ln in text.splitlines() if ln.startswith("* ganzoo: FID"))
     assert "FID as good at 30 CPU-s, 0.25x the time" in verdict and "**goal met**" in verdict
     assert "ended early (timed out after 100 s)" in text and "stopped there" in text
+
+
+def test_a_saved_run_is_rewritten_from_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs = [_run("ganzoo", 0, [6, 5, 4, 3, 2]), _run("textbook", 0, [9, 8, 6, 5, 4])]
+    opts = {"marks": [30, 60, 120, 240, 480], "seeds": [0], "sides": ["ganzoo", "textbook"],
+            "n": 2000, "width": 64, "parallel": 6}  # fmt: skip
+    saved = {"options": opts, "runs": runs, "load_before": "b", "load_during": "d",
+             "load_after": "a", "training_wall_s": 100, "max_wall": 4300}  # fmt: skip
+    (tmp_path / "run.json").write_text(json.dumps(saved))
+    ttq.main(["--from-json", str(tmp_path / "run.json"), "--no-write"])
+    out = capsys.readouterr().out
+    assert (
+        "python -m benchmarks.time_to_quality --seeds 0 -n 2000 --parallel 6 --max-wall 4300 --sides ganzoo,textbook`"
+        in out
+    )
+    assert "| textbook | 9.00 | 8.00 | 6.00 | 5.00 | 4.00 |" in out
 
 
 def test_tiny_end_to_end_run(mnist_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
