@@ -278,49 +278,48 @@ def test_metric_names_do_not_collide_with_the_mnist_ones(mnist_root) -> None:
 
 
 def test_cli_offline_error_and_weights_option(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`ganzoo evaluate RUN --metrics fid-inception` without weights: one line, no traceback."""
-    code = (
-        "import sys, urllib.error, torch\n"
-        "import ganzoo.api, ganzoo.metrics.inception as inc\n"
-        "from ganzoo.building import dataset_spec\n"
-        "class M:\n"
-        "    name = 'm'; data = dataset_spec('mnist')\n"
-        "    def sample(self, n, seed=None): return torch.rand(n, 1, 28, 28) * 2 - 1\n"
-        "ganzoo.api.load = lambda name, device=None: M()\n"
-        "def offline(url, path): raise urllib.error.URLError('no network')\n"
-        "inc._download = offline\n"
-        "from ganzoo.cli import main\n"
-        "main(sys.argv[1:])\n"
-    )
-    run = lambda *a: subprocess.run(  # noqa: E731
-        [
-            sys.executable,
-            "-c",
-            code,
-            "evaluate",
-            "runs/x",
-            "--metrics",
-            "fid-inception",
-            "-n",
-            "20",
-            *a,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    r = run()
-    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
-    lines = r.stderr.strip().splitlines()
+    """`ganzoo evaluate RUN --metrics fid-inception` without weights: one line, no traceback.
+
+    Runs ``ganzoo.cli.main`` in this process (a fresh interpreter per case cost ~7 s of imports;
+    `ganzoo evaluate` runs as a subprocess in tests/cli/test_metric_listing.py) with the model
+    loader and the download patched: an offline machine."""
+    import ganzoo.api
+    from ganzoo.building import dataset_spec
+    from ganzoo.cli import main
+
+    class M:
+        name = "m"
+        data = dataset_spec("mnist")
+
+        def sample(self, n, seed=None):
+            return torch.rand(n, 1, 28, 28) * 2 - 1
+
+    def offline(url, path):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(ganzoo.api, "load", lambda name, device=None: M())
+    monkeypatch.setattr(inc, "_download", offline)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))  # no weights in the hub cache
+    monkeypatch.delenv(inc.WEIGHTS_ENV, raising=False)
+
+    def run(*a: str) -> tuple[int, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as done:
+            main(["evaluate", "runs/x", "--metrics", "fid-inception", "-n", "20", *a])
+        return int(done.value.code or 0), capsys.readouterr().err
+
+    code, err = run()
+    assert code == 1 and "Traceback" not in err, err
+    lines = err.strip().splitlines()
     assert (
         len(lines) == 1
         and "no Inception weights and the download failed (<urlopen error no network>)" in lines[0]
     )
-    r = run("--inception-weights", str(tmp_path / "w.pth"))
-    assert r.returncode == 1 and "Traceback" not in r.stderr
-    assert f"{tmp_path / 'w.pth'} (--inception-weights) do not exist" in r.stderr
+    code, err = run("--inception-weights", str(tmp_path / "w.pth"))
+    assert code == 1 and "Traceback" not in err
+    assert f"{tmp_path / 'w.pth'} (--inception-weights) do not exist" in err
 
 
 def test_catalog_and_configs_stay_torch_free() -> None:
