@@ -283,6 +283,28 @@ def read_zoo() -> dict[str, Any]:
     return json.loads(ZOO.read_text()) if ZOO.is_file() else {"models": []}
 
 
+def fine_tuning_parts(
+    name: str, run_dir: Path, weights: list[dict[str, Any]], runs_dir: Path
+) -> list[dict[str, Any]]:
+    """The entry's pins with the chosen checkpoint's D (and G beside an EMA) added, Hub-only.
+
+    ``tools/zoo_parts.py``'s `checkpoint_parts`; the files to upload to the Hub repo go to
+    ``runs_dir/NAME/hub``.
+    """
+    import importlib.util
+
+    from ganzoo.zoo.selection import best_checkpoint
+
+    spec = importlib.util.spec_from_file_location("zoo_parts", REPO / "tools" / "zoo_parts.py")
+    assert spec is not None and spec.loader is not None
+    zoo_parts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zoo_parts)
+    pins: list[dict[str, Any]] = zoo_parts.checkpoint_parts(
+        best_checkpoint(run_dir), weights, runs_dir / name / "hub", package=PACKAGE
+    )
+    return pins
+
+
 def build(
     name: str,
     runs_dir: Path,
@@ -322,6 +344,7 @@ def build(
         print(f"{name} seed {seed}: {json.dumps(results[-1].metrics)}", flush=True)
     weights = export(name, results[0])
     entry = record(name, results, weights)
+    entry["weights"] = fine_tuning_parts(name, results[0].run_dir, entry["weights"], runs_dir)
     zoo = read_zoo()  # read late: another build may have written
     entries = {m["name"]: m for m in zoo["models"]}
     entries[name] = {k: v for k, v in entry.items() if v is not None}

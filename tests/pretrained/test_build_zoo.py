@@ -71,6 +71,14 @@ def test_build_trains_seeds_chooses_and_records_the_spread(
     assert "Over training seeds 0, 1" in page and " ± " in page
     assert "Licence of the weights: Apache-2.0" in page
     assert entry["weights"][0]["sha256"] == spec.weights[0].sha256
+    # the chosen checkpoint's discriminator is pinned for fine-tuning, Hub-only (zoo_parts)
+    assert [(w.role, bool(w.bundled)) for w in spec.weights] == [
+        ("generator", True),
+        ("discriminator", False),
+    ]
+    hub_d = tmp_path / "runs" / "tiny-dcgan" / "hub" / "checkpoint" / "discriminator.safetensors"
+    best_d = tmp_path / "runs" / "tiny-dcgan" / "seed-0" / "best-checkpoint"
+    assert hub_d.read_bytes() == (best_d / "discriminator.safetensors").read_bytes()
     # the figures are the shipped file's: rounded to fp16 and loaded, it scores the card
     model = build_architecture(architecture_spec("dcgan"), data="mnist", **entry["config"])
     load_module_file(model.generator, tmp_path / "weights" / "tiny-dcgan.generator.safetensors")
