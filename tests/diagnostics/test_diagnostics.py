@@ -271,20 +271,55 @@ def _train(tmp_path, name: str, **kw):
 
 
 def test_trainer_integration_d_boost_alarms_and_stop(tmp_path) -> None:
+    """D boosted under minimax: the config's default detectors raise d-overpowering, and under
+    the stop policy its critical alarm ends the run. One run does both (it used to be a warn run
+    of 600 steps, then a stop run with a quicker detector); the warn policy's not stopping is
+    test_warn_policy_emits_critical_alarms_without_stopping."""
     boosted = dict(
         loss="minimax",
         optimizer={"lr_d": 2e-3, "n_critic": 5},
         diagnostics=["d-overpowering", "vanishing-gradient"],
     )
-    t = _train(tmp_path, "boost", steps=600, **boosted)
-    rows = [json.loads(line) for line in (t.run_dir / "metrics.jsonl").read_text().splitlines()]
-    kinds = {r["kind"] for r in rows if r["event"] == "alarm"}
-    assert "d-overpowering" in kinds
-    quick = [build("d-overpowering", patience=2, warmup_steps=100)]  # critical after 6 records
-    stopped = _train(tmp_path, "stop", steps=2000, policy="stop", diags=quick, **boosted)
+    stopped = _train(tmp_path, "boost", steps=2000, policy="stop", **boosted)
+    rows = [
+        json.loads(line) for line in (stopped.run_dir / "metrics.jsonl").read_text().splitlines()
+    ]
+    alarms = [r for r in rows if r["event"] == "alarm"]
+    assert "d-overpowering" in {r["kind"] for r in alarms}
     assert stopped.status == "stopped" and stopped.step < 2000
-    events = (stopped.run_dir / "metrics.jsonl").read_text()
-    assert '"event": "stopped"' in events
+    assert alarms[-1]["severity"] == "critical" and alarms[-1]["step"] == stopped.step
+    assert [r["event"] for r in rows].count("stopped") == 1
+
+
+def test_warn_policy_emits_critical_alarms_without_stopping() -> None:
+    """The callback emits every alarm; only the stop policy turns a critical one into a stop."""
+    from ganzoo.events import Alarm
+    from ganzoo.training.watch import DiagnosticsCallback
+
+    critical = Alarm("d-overpowering", 300, "critical", "D wins", "lower D's lr", "d-overpowering")
+
+    class Always:
+        wants_samples = False
+        wants_layer_grad_norms = False
+
+        def on_step(self, record: StepRecord) -> list[Alarm]:
+            return [critical]
+
+    class Run:
+        def __init__(self) -> None:
+            self.emitted: list[Alarm] = []
+            self.stops: list[str] = []
+
+        def emit(self, alarm: Alarm) -> None:
+            self.emitted.append(alarm)
+
+        def request_stop(self, why: str) -> None:
+            self.stops.append(why)
+
+    for policy, stops in (("warn", 0), ("stop", 1)):
+        run = Run()
+        DiagnosticsCallback([Always()], policy).on_step(run, _rec(300))  # type: ignore[list-item]
+        assert run.emitted == [critical] and len(run.stops) == stops, policy
 
 
 def test_default_run_is_silent(tmp_path) -> None:
