@@ -372,7 +372,9 @@ def _run_line(r: dict[str, Any]) -> str:
     first = r.get("first_step_cpu_seconds")
     start = f"first step at {first:.1f} CPU-s" if first is not None else "no step taken"
     if r["ended"] != "finished":
-        return f"{start}; ended early ({r['ended']}); load {r['loadavg_end']:.1f}"
+        why = r["ended"]  # run_once's message: the command, then why; the why is enough
+        why = why[why.find(" exited ") + 1 :] if " exited " in why else why
+        return f"{start}; ended early ({why.split('; checkpoint')[0]}); load {r['loadavg_end']:.1f}"
     return (
         f"{start}; process {r['process_cpu_s']:.0f} CPU-s, {r['wall_s']:.0f} s wall; "
         f"load {r['loadavg_end']:.1f}"
