@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from support.hub_server import HubServer, start_hub
+from support.hub_server import HubServer, purge_hf_modules, start_hub
 
 import ganzoo
 from ganzoo import hub
@@ -74,11 +74,6 @@ _HF_VARS = (
 )
 
 
-def _purge_hf_modules() -> dict[str, object]:
-    names = [n for n in sys.modules if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
-    return {n: sys.modules.pop(n) for n in names}
-
-
 @pytest.fixture
 def hub_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """The emulator, with the environment pointing ``huggingface_hub`` at it (fresh HF_HOME)."""
@@ -99,12 +94,12 @@ def hub_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         monkeypatch.delenv(var, raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    saved = _purge_hf_modules()
+    saved = purge_hf_modules()
     try:
         yield Hub(server, env, home)
         assert not server.state.errors, server.state.errors
     finally:
-        _purge_hf_modules()
+        purge_hf_modules()
         sys.modules.update(saved)  # type: ignore[arg-type]
         server.stop()
 

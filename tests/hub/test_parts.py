@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from support.hub_server import HubServer, start_hub
+from support.hub_server import HubServer, purge_hf_modules, start_hub
 
 import ganzoo
 from ganzoo.errors import ConfigError, HubError, WeightsError
@@ -33,11 +33,6 @@ REPO = "tester/gan-ring8-parts"
 NAME = "gan-ring8-parts"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 _HF_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE", "HF_ENDPOINT")
-
-
-def _purge_hf_modules() -> dict[str, object]:
-    names = [n for n in sys.modules if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
-    return {n: sys.modules.pop(n) for n in names}
 
 
 @pytest.fixture
@@ -59,12 +54,12 @@ def hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    saved = _purge_hf_modules()
+    saved = purge_hf_modules()
     try:
         yield server
         assert not server.state.errors, server.state.errors
     finally:
-        _purge_hf_modules()
+        purge_hf_modules()
         sys.modules.update(saved)  # type: ignore[arg-type]
         server.stop()
 
@@ -116,7 +111,7 @@ def zoo_model(hub: HubServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, f
 
 def _go_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    _purge_hf_modules()  # read again at the next import
+    purge_hf_modules()  # read again at the next import
 
 
 def test_bundled_generator_and_hub_only_discriminator_load_with_parts(

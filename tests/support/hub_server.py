@@ -538,3 +538,11 @@ if __name__ == "__main__":  # pragma: no cover - manual use: python tests/suppor
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+
+
+def purge_hf_modules() -> dict[str, object]:
+    """Drop ``huggingface_hub`` from ``sys.modules`` (it reads its settings at import); return them."""
+    import sys
+
+    names = [n for n in sys.modules if n == "huggingface_hub" or n.startswith("huggingface_hub.")]
+    return {n: sys.modules.pop(n) for n in names}
