@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ganzoo.specs import DatasetSpec
+
 Labeler = Callable[[Tensor], Tensor]
 
 
@@ -44,17 +46,23 @@ def cached(data: object, key: str, make: Callable[[], object]) -> object:
     return _cached(data, key, make)
 
 
+def mnist_like(spec: DatasetSpec) -> bool:
+    """Whether the MNIST classifier reads this data's samples (28x28, or MNIST padded to 32)."""
+    from ganzoo.metrics.classifier import reads
+
+    return reads(spec)
+
+
 def mnist_features(data: object) -> Callable[[Tensor], Tensor] | None:
     """The MNIST classifier's features of samples, channel by channel (``(N, 128 C)``).
 
-    None unless the data are 28x28 MNIST-like images (1 or 3 channels) and the classifier's
+    None unless the data are 28x28 MNIST-like images (1 or 3 channels) or MNIST padded to 32 px, and the classifier's
     weights load.
     """
     spec = getattr(data, "spec", None)
     if spec is None or spec.modality != "image":
         return None
-    shape = tuple(spec.shape)
-    if shape[-2:] != (28, 28) or shape[0] not in (1, 3):
+    if not mnist_like(spec):
         return None
     device = data.device  # type: ignore[attr-defined]
     if not _cached(data, "classifier", lambda: _classifier_ok(device)):
@@ -121,9 +129,9 @@ def labelling(context: dict[str, object]) -> Labelling | None:
         )
     if spec.modality != "image" or spec.num_classes is None or data.y is None:  # type: ignore[attr-defined]
         return None
-    shape = tuple(spec.shape)
-    if shape[-2:] != (28, 28) or shape[0] not in (1, 3):
+    if not mnist_like(spec):
         return None
+    shape = tuple(spec.shape)
     device = data.device  # type: ignore[attr-defined]
     if _cached(data, "classifier", lambda: _classifier_ok(device)):
         from ganzoo.metrics.classifier import classify

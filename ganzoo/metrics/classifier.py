@@ -25,6 +25,25 @@ WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "mnist_classifier.s
 CLASSIFIER_SHA256 = MNIST_CLASSIFIER_SHA256
 """The pinned sha256 (the ``mnist-classifier`` extractor entry pins the same constant)."""
 FEATURE_DIM = 128
+PADDED_SIDE = 32
+"""MNIST at ``resolution`` 32 is the 28x28 digits with 2 px of background on each side (see the
+``mnist`` data set); the classifier sees the central 28x28 of such images."""
+PADDED_DATA = ("mnist", "stacked-mnist")
+"""The data sets whose 32-px form is that padding (others at 32 px, e.g. CIFAR-10, are not)."""
+
+
+def reads(spec: DatasetSpec) -> bool:
+    """Whether the classifier reads this data's samples.
+
+    Yes for 28x28 MNIST-like images with 1 or 3 channels, and for MNIST / Stacked MNIST padded to
+    32 px.
+    """
+    shape = tuple(spec.shape or ())
+    if spec.modality != "image" or len(shape) != 3 or shape[0] not in (1, 3):
+        return False
+    return shape[1:] == (28, 28) or (
+        shape[1:] == (PADDED_SIDE, PADDED_SIDE) and spec.name in PADDED_DATA
+    )
 
 
 def _conv(cin: int, cout: int) -> nn.Sequential:
@@ -70,15 +89,26 @@ class MNISTClassifier(nn.Module):
         return self.logits(x)
 
 
-def check_images(x: Tensor, channels: tuple[int, ...] = (1,)) -> None:
-    """Raise ``DataError`` unless ``x`` is ``(N, C, 28, 28)`` with C in ``channels``."""
+def check_images(x: Tensor, channels: tuple[int, ...] = (1,), padded: bool = True) -> Tensor:
+    """``x`` as the classifier reads it: ``(N, C, 28, 28)`` with C in ``channels``.
+
+    Images of side 32 (MNIST padded to 32 px, ``--resolution 32``) are cropped to their central
+    28x28, the exact inverse of the padding; their 2-px border is not judged (``padded``
+    False: they are refused like any other shape). Anything else raises ``DataError``.
+    """
+    side = PADDED_SIDE
+    if padded and x.dim() == 4 and x.shape[-2:] == (side, side):
+        off = (side - 28) // 2
+        x = x[..., off : off + 28, off : off + 28]
     if x.dim() != 4 or x.shape[-2:] != (28, 28) or x.shape[1] not in channels:
         want = " or ".join(f"(N, {c}, 28, 28)" for c in channels)
         raise DataError(
-            f"the MNIST classifier needs images shaped {want} in [-1, 1]; got {tuple(x.shape)}. "
-            "Classifier metrics (fid, score, modes, kl) fit only MNIST-like samples; use "
-            "prd/dc/ndb for other data, or mixture metrics for 2-D points"
+            f"the MNIST classifier needs images shaped {want} (or 32x32: MNIST padded to 32 px) "
+            f"in [-1, 1]; got {tuple(x.shape)}. Classifier metrics (fid, score, modes, kl) fit "
+            "only MNIST-like samples; use prd/dc/ndb for other data, or mixture metrics for "
+            "2-D points"
         )
+    return x
 
 
 @lru_cache(maxsize=4)
@@ -127,7 +157,7 @@ def classify(
     device of ``x``) in batches, returned on the CPU as float64. ``sha256`` is the hash the
     weights must have (default ``CLASSIFIER_SHA256``).
     """
-    check_images(x)
+    x = check_images(x)
     dev = torch.device(device) if device is not None else x.device
     model = load_classifier(dev, sha256=sha256)
     feats, probs = [], []
@@ -144,7 +174,7 @@ def stacked_labels(
     x: Tensor, batch_size: int = 1000, device: torch.device | str | None = None
 ) -> Tensor:
     """Stacked MNIST labels in 0..999: each of the 3 channels classified, ``100*r + 10*g + b``."""
-    check_images(x, (3,))
+    x = check_images(x, (3,))
     digits = [classify(x[:, c : c + 1], batch_size, device)[1].argmax(1) for c in range(3)]
     return digits[0] * 100 + digits[1] * 10 + digits[2]
 
@@ -170,12 +200,16 @@ class MNISTFeatures(FeatureExtractor):
         return pinned or CLASSIFIER_SHA256
 
     def check(self, x: Tensor, data: DatasetSpec) -> None:
-        """Raise ``DataError`` unless ``x`` is ``(N, C, 28, 28)`` with C = the data's channels."""
-        check_images(x, (data.shape[0],))
+        """Raise ``DataError`` unless ``x`` is ``(N, C, 28, 28)``, C = the data's channels.
+
+        32x32 images pass for MNIST padded to 32 px (cropped to their central 28x28).
+        """
+        check_images(x, (data.shape[0],), padded=data.name in PADDED_DATA)
 
     def extract(self, x: Tensor, data: DatasetSpec) -> dict[str, Tensor]:
         """Features, and probabilities (one channel) or stacked labels (several), on the CPU."""
         self.check(x, data)
+        x = check_images(x, (data.shape[0],), padded=data.name in PADDED_DATA)
         if x.shape[1] == 1:
             feats, probs = classify(x, sha256=self.sha256)
             return {"features": feats, "probs": probs, "labels": probs.argmax(1)}

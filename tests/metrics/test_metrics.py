@@ -232,3 +232,29 @@ def test_non_finite_samples_are_refused_not_scored(value: float) -> None:
     samples[300] = value
     with pytest.raises(DataError, match=r"^2 of 500 samples hold NaN or infinite values"):
         evaluate(samples, "ring-8", metrics="mixture", floors=False)
+
+
+def test_mnist_padded_to_32_px_is_read_through_its_central_28(mnist_root) -> None:
+    """Samples of a 32-px MNIST model (``--resolution 32`` pads 2 px) are judged on the digits."""
+    import ganzoo
+    from ganzoo.metrics import classify
+    from ganzoo.metrics.classifier import MNISTFeatures, reads
+    from ganzoo.specs import DatasetSpec
+
+    x28, _ = ganzoo.build("mnist", train=False, root=str(mnist_root), limit=300).batch(
+        torch.arange(300)
+    )
+    data32 = ganzoo.build("mnist", train=False, root=str(mnist_root), limit=300, resolution=32)
+    x32, _ = data32.batch(torch.arange(300))
+    assert x32.shape[-2:] == (32, 32)
+    assert torch.equal(classify(x32)[0], classify(x28)[0])
+    res28 = evaluate(x28, "mnist", metrics=["modes", "score"], floors=False)
+    res32 = evaluate(
+        x32, "mnist", metrics=["modes", "score"], floors=False, data_options={"resolution": 32}
+    )
+    assert res32.metrics == res28.metrics
+    # Only MNIST's 32-px form is the padding: CIFAR-10-shaped data stays refused.
+    cifar = data32.spec.model_copy(update={"name": "cifar10", "shape": (3, 32, 32)})
+    assert reads(data32.spec) and not reads(DatasetSpec.model_validate(cifar.model_dump()))
+    with pytest.raises(DataError, match=r"\(N, 3, 28, 28\)"):
+        MNISTFeatures().check(torch.zeros(4, 3, 32, 32), cifar)
