@@ -8,11 +8,20 @@ data (improved precision, k=3, in the classifier's features). A run *failed* whe
 near-the-data share is under 0.25x the real level, or it covers fewer modes than the data has
 (KL > 0.5 on MNIST), or a loss or gradient norm went non-finite.
 
+The same ground truth is also measured *at each alarm's step*: on every step an alarm is raised,
+`AlarmSnapshots` copies G's weights (the EMA's if the run keeps one) to the CPU, and after the
+run each copy is judged like the final G (with the records up to that step). An alarm is
+*confirmed* when G at its step fails the ground truth, and *false* when G is healthy both at its
+step and at the end (`alarm_verdicts`). Rows written before the snapshots (no ``at_alarm`` key)
+are judged by the end truth alone, as they were.
+
 * Failure scenarios (``FAILURES``): the change is made from step 0, so a run whose ground truth
-  says it failed counts one true positive when a detector meant for it fires (delay: its step),
-  else one miss; a run whose ground truth says it did not fail is a control (any alarm is false).
+  at the end says it failed counts one true positive when a detector meant for it fires (delay:
+  its step), else one miss; a run healthy at the end is a control. A control that failed at an
+  alarm's step and recovered by the end is counted in its own column.
 * Healthy matrix (``healthy_matrix``): each registered architecture with its default loss and
-  data; every alarm is counted per 10,000 steps, and listed with the run's ground truth.
+  data; alarms, confirmed alarms and false alarms are each counted per 10,000 steps, with the
+  run's ground truth.
 """
 
 from __future__ import annotations
@@ -26,6 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from ganzoo.events import Alarm, Event
+from ganzoo.training.callbacks import Callback
 
 SMALL = {"width": 8, "latent_dim": 32}
 
@@ -66,7 +78,8 @@ FAILURES: dict[str, Failure] = {
 
 @dataclass
 class GeneralRun:
-    """One run: its alarms ``(source, step, severity)``, ground truth and cost."""
+    """One run: its alarms ``(source, step, severity)``, ground truth at the end, cost, and the
+    ground truth at each alarm's step."""
 
     scenario: str
     seed: int
@@ -75,13 +88,40 @@ class GeneralRun:
     truth: dict[str, float] = field(default_factory=dict)
     failed: bool = False
     seconds: float = 0.0
+    at_alarm: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per alarm step (a string, as JSON keys are): ``{"truth": ..., "failed": ...}`` of G then."""
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON row (without ``kind``)."""
         return asdict(self)
 
 
+class AlarmSnapshots(Callback):
+    """A training callback: on each step an alarm is raised, a CPU copy of G's weights (the
+    EMA's when the run keeps one), so that G can be judged as it was when the alarm fired.
+
+    ``states`` maps the alarm's step to the copy (one per step, however many alarms share it).
+    The copy is taken when the alarm is emitted, which is on the step it names (the detectors
+    judge the record or the sample grid of the step just trained).
+    """
+
+    def __init__(self) -> None:
+        self.states: dict[int, dict[str, torch.Tensor]] = {}
+
+    def on_event(self, trainer: Any, event: Event) -> None:
+        """Copy G's weights on the first alarm of a step."""
+        if not isinstance(event, Alarm) or event.step in self.states:
+            return
+        g = trainer.ema if trainer.ema is not None else trainer.G
+        self.states[event.step] = {
+            k: v.detach().to("cpu", copy=True) for k, v in g.state_dict().items()
+        }
+
+
 def ground_truth(model: Any, data: Any, records: list[Any]) -> tuple[dict[str, float], bool]:
-    """Measured after the run from 1,000 (mixtures: 2,500) samples of the final G."""
+    """The ground truth of ``model`` (the final G, or G as it was at an alarm's step) from 1,000
+    (mixtures: 2,500) samples of seed 12345, and whether it says the run failed; ``records`` are
+    the run's records up to that step (a non-finite loss or gradient norm among them fails it)."""
     from ganzoo.diagnostics._samples import labelling
     from ganzoo.diagnostics.mode_collapse import histogram_stats
     from ganzoo.diagnostics.quality import quality_space
@@ -152,7 +192,8 @@ def train(
         trainer = Trainer.create(cfg)
         trainer.callbacks.append(MetricsLogger(trainer.run_dir / "metrics.jsonl"))
         watch = DiagnosticsCallback(build_diagnostics(None))
-        trainer.callbacks.append(watch)
+        snaps = AlarmSnapshots()
+        trainer.callbacks += [watch, snaps]  # every callback sees the alarms watch emits
         try:
             trainer.run()
         except Exception as exc:  # a run that dies is a failure its records should show
@@ -162,6 +203,11 @@ def train(
         truth, failed = ground_truth(g, trainer.data, records)
         run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed)
         run.alarms = [(a.source, a.step, a.severity) for a in watch.alarms]
+        for step, state in sorted(snaps.states.items()):  # G as it was at each alarm's step
+            g.load_state_dict(state)
+            then = [r for r in records if r.step <= step]
+            t, f = ground_truth(g, trainer.data, then)
+            run.at_alarm[str(step)] = {"truth": t, "failed": f}
         run.seconds = time.perf_counter() - t0
     return run
 
@@ -191,12 +237,53 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, c - h), min(1.0, c + h)
 
 
+def alarm_verdicts(row: dict[str, Any]) -> list[str]:
+    """The verdict on each of a row's alarms, in order.
+
+    ``confirmed``: G at the alarm's step fails the ground truth. ``false``: G is healthy at the
+    alarm's step and at the end. ``ahead``: healthy at the alarm's step, failed at the end. A row
+    written before the alarm-step snapshots (no ``at_alarm``), or an alarm whose step has no
+    snapshot, is judged by the end truth alone, as before: ``false`` when the run ended healthy,
+    else ``unmeasured``.
+    """
+    at = row.get("at_alarm")
+    out = []
+    for _, step, _ in row["alarms"]:
+        then = at.get(str(step)) if isinstance(at, dict) else None
+        if then is None:
+            out.append("unmeasured" if row["failed"] else "false")
+        elif then["failed"]:
+            out.append("confirmed")
+        else:
+            out.append("ahead" if row["failed"] else "false")
+    return out
+
+
+def recovered(row: dict[str, Any], meant: tuple[str, ...] | None = None) -> bool:
+    """Whether a run healthy at the end failed the ground truth at one of its alarms' steps
+    (with ``meant``: at the step of an alarm of one of those detectors)."""
+    if row["failed"]:
+        return False
+    verdicts = alarm_verdicts(row)
+    return any(
+        v == "confirmed" and (meant is None or src in meant)
+        for (src, _, _), v in zip(row["alarms"], verdicts, strict=True)
+    )
+
+
+def _rate(n: int, steps: int) -> str:
+    return f"{n} ({1e4 * n / max(steps, 1):.1f})"
+
+
 def table(rows: list[dict[str, Any]]) -> str:
-    """Markdown: recall and delay per failure scenario; false alarms per architecture."""
+    """Markdown: recall and delay per failure scenario; alarms, confirmed alarms and false alarms
+    per architecture; then the scale the rows cover."""
     lines = [
-        "| failure scenario | runs | failed (ground truth) | caught by a meant detector | "
-        "recall (95% CI) | median delay | alarms (source: runs) | ground truth (median) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| failure scenario | runs | failed (ground truth at the end) | caught by a meant "
+        "detector | recall (95% CI) | median delay | failed at an alarm's step, healthy at the "
+        "end (by a meant detector) | alarms (confirmed, false) | alarms (source: runs) | "
+        "ground truth at the end (median) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     fails = [r for r in rows if r.get("kind") == "failure" and "error" not in r]
     for name, sc in FAILURES.items():
@@ -213,29 +300,68 @@ def table(rows: list[dict[str, Any]]) -> str:
         lo, hi = wilson(caught, len(failed))
         recall = f"{caught / len(failed):.2f} ({lo:.2f}-{hi:.2f})" if failed else "-"
         delay = f"{sorted(delays)[len(delays) // 2]}" if delays else "-"
+        back = sum(recovered(r) for r in rs)
+        back_meant = sum(recovered(r, sc.meant) for r in rs)
+        verdicts = [v for r in rs for v in alarm_verdicts(r)]
+        n, ok, bad = len(verdicts), verdicts.count("confirmed"), verdicts.count("false")
         lines.append(
             f"| {name} | {len(rs)} | {len(failed)} | {caught} | {recall} | {delay} | "
-            f"{_alarm_counts(rs)} | {_truth(rs)} |"
+            f"{back} ({back_meant}) | {n} ({ok}, {bad}) | {_alarm_counts(rs)} | {_truth(rs)} |"
         )
     lines += [
         "",
-        "| architecture (default loss, data) | runs | steps | alarms | false alarms / 10k steps | "
-        "alarms (source: runs) | ground truth (median) |",
-        "|---|---|---|---|---|---|---|",
+        "| architecture (default loss, data) | runs | steps | alarms (/ 10k steps) | confirmed: "
+        "G fails at the alarm's step (/ 10k) | false: G healthy at the alarm's step and the end "
+        "(/ 10k) | alarms (source: runs) | ground truth at the end (median) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     healthy = [r for r in rows if r.get("kind") == "healthy" and "error" not in r]
     for name in dict.fromkeys(r["scenario"] for r in healthy):
         rs = [r for r in healthy if r["scenario"] == name]
         steps = sum(r["steps"] for r in rs)
-        n = sum(len(r["alarms"]) for r in rs)
+        verdicts = [v for r in rs for v in alarm_verdicts(r)]
         lines.append(
-            f"| {name} | {len(rs)} | {steps:,} | {n} | {1e4 * n / max(steps, 1):.1f} | "
-            f"{_alarm_counts(rs)} | {_truth(rs)} |"
+            f"| {name} | {len(rs)} | {steps:,} | {_rate(len(verdicts), steps)} | "
+            f"{_rate(verdicts.count('confirmed'), steps)} | "
+            f"{_rate(verdicts.count('false'), steps)} | {_alarm_counts(rs)} | {_truth(rs)} |"
         )
     errors = [r for r in rows if "error" in r]
     for r in errors:
         lines.append(f"\n{r['scenario']} seed {r['seed']} did not run: {r['error']}")
+    lines += ["", _scale(rows)]
     return "\n".join(lines)
+
+
+def _scale(rows: list[dict[str, Any]]) -> str:
+    """One line: how many runs, seeds and steps the tables stand on, and their wall times."""
+    done = [r for r in rows if "error" not in r]
+    parts = []
+    for kind, what in (("failure", "scenario"), ("healthy", "architecture")):
+        rs = [r for r in done if r.get("kind") == kind]
+        if not rs:
+            continue
+        per = [
+            sum(r["scenario"] == s for r in rs) for s in dict.fromkeys(r["scenario"] for r in rs)
+        ]
+        seeds = f"{min(per)}" if min(per) == max(per) else f"{min(per)}-{max(per)}"
+        plural = "s" if len(per) != 1 else ""
+        parts.append(f"{len(rs)} {kind} runs ({seeds} per {what}, {len(per)} {what}{plural})")
+    if not done:
+        return "Scale: no runs."
+    steps = sorted(r["steps"] for r in done)
+    secs = sorted(r.get("seconds", 0.0) for r in done)
+    line = (
+        f"Scale: {', '.join(parts)}; {steps[0]:,}-{steps[-1]:,} steps a run; wall per run "
+        f"(training and ground truths) {secs[len(secs) // 2]:.0f} s median, {secs[0]:.0f}-"
+        f"{secs[-1]:.0f} s."
+    )
+    old = sum(1 for r in done if r["alarms"] and not isinstance(r.get("at_alarm"), dict))
+    if old:
+        line += (
+            f" {old} run(s) with alarms predate the alarm-step snapshots: their alarms are "
+            "judged by the end truth alone (false when the run ended healthy, else unmeasured)."
+        )
+    return line
 
 
 def _alarm_counts(rs: list[dict[str, Any]]) -> str:
@@ -246,7 +372,7 @@ def _alarm_counts(rs: list[dict[str, Any]]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(c.items())) or "none"
 
 
-def _truth(rs: list[dict[str, Any]]) -> str:
+def _truth(rs: list[dict[str, Any]]) -> str:  # the medians of the end truth
     keys = ("near", "modes", "kl")
     out = []
     for k in keys:

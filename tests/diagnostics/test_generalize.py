@@ -265,8 +265,99 @@ def test_general_benchmark_table_and_matrix() -> None:
             "truth": {"near": 0.5},
         },
     ]
-    md = table(rows)
-    assert "| d-starved | 2 | 2 | 1 | 0.50 (0.09-0.91) | 1250 |" in md
-    assert "| dcgan-no-bn | 1 | 0 | 0 | - |" in md
-    assert "| dcgan | 1 | 1,250 | 1 | 8.0 | exploding-gradient: 1 |" in md
+    md = table(rows)  # rows written before the alarm-step snapshots: judged by the end truth
+    assert "| d-starved | 2 | 2 | 1 | 0.50 (0.09-0.91) | 1250 | 0 (0) | 2 (0, 0) |" in md
+    assert "| dcgan-no-bn | 1 | 0 | 0 | - | - | 0 (0) | 0 (0, 0) | none |" in md
+    assert "| dcgan | 1 | 1,250 | 1 (8.0) | 0 (0.0) | 1 (8.0) | exploding-gradient: 1 |" in md
+    assert "3 run(s) with alarms predate the alarm-step snapshots" in md
+    assert "Scale: 3 failure runs (1-2 per scenario, 2 scenarios), 1 healthy runs" in md
     assert "d-starved" in FAILURES and "wasserstein-unconstrained" in FAILURES
+
+
+def _row(kind: str, scenario: str, failed: bool, alarms: list, at: dict | None, seed: int = 0):
+    row = {
+        "kind": kind,
+        "scenario": scenario,
+        "seed": seed,
+        "steps": 1250,
+        "failed": failed,
+        "alarms": alarms,
+        "truth": {"near": 0.1 if failed else 0.6},
+        "seconds": 100.0 + seed,
+    }
+    if at is not None:  # new rows: the ground truth of G at each alarm's step
+        row["at_alarm"] = {str(s): {"truth": {"near": 0.0}, "failed": f} for s, f in at.items()}
+    return row
+
+
+def test_general_benchmark_judges_alarms_at_their_step() -> None:
+    """An alarm is confirmed when G at its step fails the ground truth, false only when G is
+    healthy at its step and at the end; a run that failed at an alarm and recovered is its own
+    column; old rows (no snapshots) are judged by the end truth alone."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import alarm_verdicts, recovered, table
+
+    mc, eg = ["mode-collapse", 250, "critical"], ["exploding-gradient", 500, "warning"]
+    # g-lr-x100 as measured: collapsed at step 250, healthy at the end
+    back = _row("failure", "g-lr-x100", False, [mc], {250: True})
+    assert alarm_verdicts(back) == ["confirmed"] and recovered(back)
+    assert recovered(back, ("mode-collapse",)) and not recovered(back, ("exploding-gradient",))
+    # healthy at the alarm and at the end: false; healthy at the alarm, failed at the end: ahead
+    assert alarm_verdicts(_row("healthy", "dcgan", False, [eg], {500: False})) == ["false"]
+    assert alarm_verdicts(_row("healthy", "gan", True, [eg], {500: False})) == ["ahead"]
+    # an old row: the end truth alone
+    assert alarm_verdicts(_row("healthy", "gan", True, [mc, eg], None)) == ["unmeasured"] * 2
+    assert alarm_verdicts(_row("healthy", "dcgan", False, [eg], None)) == ["false"]
+    # a run failed at the end is never "recovered", whatever G was at its alarms
+    assert not recovered(_row("failure", "d-starved", True, [mc], {250: True}))
+
+    rows = [
+        back,
+        _row("failure", "g-lr-x100", False, [eg], {500: False}, seed=1),  # a false alarm
+        _row("failure", "g-lr-x100", True, [mc, eg], {250: True, 500: True}, seed=2),
+        _row("healthy", "gan", False, [mc, ["sample-diversity", 250, "critical"]], {250: True}),
+        _row("healthy", "gan", False, [eg], {500: False}, seed=1),
+        _row("healthy", "gan", False, [], {}, seed=2),
+    ]
+    md = table(rows)
+    # 3 runs, 1 failed at the end and caught at 250; 1 failed at its alarm and recovered (by a
+    # meant detector); 4 alarms: 3 confirmed, 1 false
+    assert "| g-lr-x100 | 3 | 1 | 1 | 1.00 (0.21-1.00) | 250 | 1 (1) | 4 (3, 1) |" in md
+    # gan: 3 runs, 3,750 steps; 3 alarms (8.0 / 10k), 2 confirmed (5.3), 1 false (2.7)
+    assert "| gan | 3 | 3,750 | 3 (8.0) | 2 (5.3) | 1 (2.7) |" in md
+    assert "predate" not in md
+    assert "Scale: 3 failure runs (3 per scenario, 1 scenario), 3 healthy runs (3 per" in md
+    assert "1,250-1,250 steps a run" in md and "101 s median, 100-102 s" in md
+
+
+def test_alarm_snapshots_copy_g_at_the_alarm_step() -> None:
+    """The callback keeps one CPU copy of G's weights per alarm step, taken when the alarm is
+    emitted, unchanged by later training; the EMA's when the run keeps one."""
+    import sys
+    from types import SimpleNamespace
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import AlarmSnapshots
+    from ganzoo.events import Alarm, Notice
+
+    g, ema = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    run = SimpleNamespace(G=g, ema=None)
+    snaps = AlarmSnapshots()
+    alarm = Alarm("mode-collapse", 250, "critical", "m", "s", "mode-collapse")
+    snaps.on_event(run, alarm)
+    before = g.weight.detach().clone()
+    with torch.no_grad():
+        g.weight.add_(1.0)  # training goes on
+    snaps.on_event(run, Alarm("mode-collapse", 250, "warning", "m", "s", "sample-diversity"))
+    snaps.on_event(run, Notice("stopped", 300, "stopped"))
+    assert list(snaps.states) == [250]
+    assert torch.equal(snaps.states[250]["weight"], before)
+    run.ema = ema
+    snaps.on_event(run, Alarm("exploding-gradient", 500, "warning", "m", "s", "e"))
+    assert torch.equal(snaps.states[500]["weight"], ema.weight.detach())
