@@ -212,6 +212,53 @@ def train(
     return run
 
 
+def _dataset(name: str, options: dict[str, Any]) -> Any:
+    """The data set a ground truth compares with (MNIST-like: from ``GANZOO_DATA``)."""
+    from ganzoo.api import build
+
+    if name in ("mnist", "stacked-mnist") and "root" not in options:
+        options = {**options, "root": os.environ.get("GANZOO_DATA", "data")}
+    return build(name, **options)
+
+
+def truth_of(target: str) -> list[tuple[str, dict[str, float], bool]]:
+    """The ground truth of every kept checkpoint of a run directory (with the run's records up
+    to its step), or of the model ``ganzoo.load(target)`` returns (e.g. a pretrained name).
+
+    Returns:
+        ``(checkpoint or model name, truth, failed)`` rows, in step order.
+
+    Raises:
+        SystemExit: The run directory keeps no checkpoint.
+    """
+    path = Path(target)
+    if (path / "config.json").is_file():
+        from ganzoo.diagnostics.report import records_from_events
+        from ganzoo.loading.run_dir import load_run_model
+        from ganzoo.training.rundir import read_events, read_run_config
+
+        kept = sorted((path / "checkpoints").glob("step-*"))
+        if not kept:
+            raise SystemExit(
+                f"{path} keeps no checkpoint (checkpoints/step-*): train it with --set "
+                "checkpoint_every=N --set keep_checkpoints=K to judge its steps"
+            )
+        cfg = read_run_config(path)
+        data = _dataset(cfg.data, dict(cfg.data_options))
+        records = records_from_events(read_events(path))
+        out = []
+        for ck in kept:
+            step = int(ck.name.removeprefix("step-"))
+            g = load_run_model(path, checkpoint=ck).generator
+            out.append((ck.name, *ground_truth(g, data, [r for r in records if r.step <= step])))
+        return out
+    import ganzoo
+
+    model = ganzoo.load(target)
+    data = _dataset(model.data.name, {})
+    return [(target, *ground_truth(model.generator, data, []))]
+
+
 def healthy_setups() -> dict[str, dict[str, Any]]:
     """Every registered architecture with its default loss and data (as ``ganzoo train NAME``)."""
     from ganzoo.registry import list_specs
@@ -397,8 +444,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="general-runs.jsonl", help="Rows, one a run (append).")
     parser.add_argument("--table-only", action="store_true", help="Tabulate --out; run nothing.")
     parser.add_argument("--no-write", action="store_true", help="Print, do not update the docs.")
+    parser.add_argument(
+        "--truth-of",
+        metavar="RUN_OR_MODEL",
+        help="Print the ground truth of each kept checkpoint of a run directory (or of a "
+        "pretrained model) and exit; runs nothing else.",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    if args.truth_of:
+        for name, truth, failed in truth_of(args.truth_of):
+            figures = ", ".join(f"{k} {v:.3f}" for k, v in truth.items())
+            print(f"{name}: {'failed' if failed else 'healthy'} ({figures})")
+        return
     out = Path(args.out)
     if not args.table_only:
         from ganzoo.building import architecture_spec, config_model

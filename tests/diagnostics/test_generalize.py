@@ -361,3 +361,35 @@ def test_alarm_snapshots_copy_g_at_the_alarm_step() -> None:
     run.ema = ema
     snaps.on_event(run, Alarm("exploding-gradient", 500, "warning", "m", "s", "e"))
     assert torch.equal(snaps.states[500]["weight"], ema.weight.detach())
+
+
+def test_truth_of_judges_each_kept_checkpoint(tmp_path: Path) -> None:
+    """``--truth-of RUN`` gives the ground truth of every kept checkpoint in step order (what
+    the known limit on ``gan``/MNIST was measured with); a run without checkpoints is refused
+    with the fix."""
+    import sys
+
+    import ganzoo
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import truth_of
+
+    torch.set_num_threads(1)
+    run = tmp_path / "run"
+    ganzoo.train(
+        "gan", data="ring-8", steps=40, batch_size=64, out=str(run), progress=False,
+        data_options={"size": 2000}, checkpoint_every=20, keep_checkpoints=5, diagnostics=[],
+    )  # fmt: skip
+    rows = truth_of(str(run))
+    assert [name for name, _, _ in rows] == ["step-0000020", "step-0000040"]
+    for _, truth, failed in rows:
+        assert set(truth) >= {"near", "real_level", "modes", "non_finite"}
+        assert truth["real_level"] > 0.9 and truth["non_finite"] == 0.0
+        assert failed == (truth["near"] < 0.25 * truth["real_level"] or truth["modes"] < 8)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "config.json").write_text((run / "config.json").read_text())
+    with pytest.raises(SystemExit, match="keeps no checkpoint"):
+        truth_of(str(empty))
