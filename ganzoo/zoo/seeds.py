@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.building import architecture_spec
+from ganzoo.card_records import CheckpointSelection
 from ganzoo.errors import ConfigError
 from ganzoo.loading.run_dir import load_run_model
-from ganzoo.specs import CheckpointSelection
 from ganzoo.training.callbacks import Callback, MetricsLogger, PlainLog
 from ganzoo.training.config import TrainConfig, make_train_config
 from ganzoo.training.rundir import read_run_config

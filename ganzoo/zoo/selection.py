@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ganzoo.building import build_entry, config_model, dataset_spec
+from ganzoo.card_records import CheckpointSelection
 from ganzoo.errors import CheckpointError, ConfigError
 from ganzoo.loading.run_dir import load_run_model
 from ganzoo.metrics.engine import N_REFERENCE
 from ganzoo.metrics.resolve import fitting_metrics
-from ganzoo.specs import CheckpointSelection
 from ganzoo.training.callbacks import Callback, RunView
 from ganzoo.training.checkpoint import read_manifest
 from ganzoo.weights import atomic_write_bytes

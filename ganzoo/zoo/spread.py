@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ganzoo.card_records import SeedSpread
 from ganzoo.errors import ConfigError
-from ganzoo.specs import SeedSpread
 
 BAND_SIGMAS = 3.0
 """Half-width of the band in standard deviations over seeds."""

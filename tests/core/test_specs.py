@@ -90,3 +90,47 @@ def test_old_run_configs_optimizer_block_still_validates() -> None:
     old = {"name": None, "lr_g": None, "lr_d": None, "betas": None, "n_critic": None}
     cfg = TrainConfig.model_validate({"architecture": "dcgan", "optimizer": old})
     assert cfg.optimizer.model_dump() == old
+
+
+def test_card_records_load_from_a_card_and_keep_their_specs_import_path() -> None:
+    """The selection and spread records live in ganzoo.card_records; ganzoo.specs re-exports them
+    (plugins and older code import them from there), and a card's dicts validate into them."""
+    import ganzoo.card_records as records
+    import ganzoo.specs as specs
+
+    assert specs.CheckpointSelection is records.CheckpointSelection
+    assert specs.SeedSpread is records.SeedSpread
+    wf = WeightFile(role="generator", repo_id="a/b", filename="g", sha256=SHA, size=1)
+    card = ModelSpec(
+        name="m",
+        summary="s",
+        architecture="dcgan",
+        dataset="mnist",
+        weights=(wf,),
+        reproduce="x",
+        selection={
+            "metric": "fid",
+            "higher_is_better": False,
+            "steps": [100, 200],
+            "values": [30.0, 20.0],
+            "chosen_step": 200,
+            "n": 10,
+            "seed": 1,
+            "reference": "mnist train 50000-59999",
+        },
+        spread={"seeds": [0, 1], "shipped_seed": 0, "values": {"fid": [20.0, 22.0]}},
+    )
+    assert isinstance(card.selection, records.CheckpointSelection)
+    assert isinstance(card.spread, records.SeedSpread)
+    assert card.selection.chosen_step == 200 and card.spread.values["fid"] == (20.0, 22.0)
+    with pytest.raises(ValidationError, match="chosen_step 300 is not among steps"):
+        specs.CheckpointSelection(
+            metric="fid",
+            higher_is_better=False,
+            steps=(100,),
+            values=(1.0,),
+            chosen_step=300,
+            n=1,
+            seed=0,
+            reference="r",
+        )
