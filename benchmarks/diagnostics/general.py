@@ -440,7 +440,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.diagnostics.general")
     parser.add_argument("--seeds", type=int, default=10, help="Seeds per failure scenario.")
     parser.add_argument("--healthy-seeds", type=int, default=3, help="Seeds per architecture.")
-    parser.add_argument("--steps", type=int, default=1250, help="Steps of every run.")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="Steps of every run (default: each failure scenario's own, 1,250 for healthy runs).",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="Comma-separated failure scenarios and/or architectures to run (default: all).",
+    )
+    parser.add_argument(
+        "--kind", choices=("failure", "healthy", "both"), default="both", help="Which runs."
+    )
+    parser.add_argument("--first-seed", type=int, default=0, help="The first seed to run.")
     parser.add_argument("--out", default="general-runs.jsonl", help="Rows, one a run (append).")
     parser.add_argument("--table-only", action="store_true", help="Tabulate --out; run nothing.")
     parser.add_argument("--no-write", action="store_true", help="Print, do not update the docs.")
@@ -461,15 +475,23 @@ def main(argv: list[str] | None = None) -> None:
     if not args.table_only:
         from ganzoo.building import architecture_spec, config_model
 
-        for seed in range(args.seeds):
-            for name, f in FAILURES.items():
-                _append(out, "failure", train(name, dict(f.setup), seed, args.steps))
-        for seed in range(args.healthy_seeds):
-            for name, setup in healthy_setups().items():
-                model = config_model(architecture_spec(name))
-                if model is not None and "width" in model.model_fields:
-                    setup = {**setup, "architecture_options": {"width": 16}}
-                _append(out, "healthy", train(name, setup, seed, args.steps))
+        only = set(args.only.split(",")) if args.only else None
+        done = _done(out)
+        if args.kind != "healthy":
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
+                for name, f in FAILURES.items():
+                    if (only is None or name in only) and ("failure", name, seed) not in done:
+                        steps = args.steps or f.steps
+                        _append(out, "failure", train(name, dict(f.setup), seed, steps))
+        if args.kind != "failure":
+            for seed in range(args.first_seed, args.first_seed + args.healthy_seeds):
+                for name, setup in healthy_setups().items():
+                    if (only is not None and name not in only) or ("healthy", name, seed) in done:
+                        continue
+                    model = config_model(architecture_spec(name))
+                    if model is not None and "width" in model.model_fields:
+                        setup = {**setup, "architecture_options": {"width": 16}}
+                    _append(out, "healthy", train(name, setup, seed, args.steps or 1250))
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     md = table(rows)
     print(md)
@@ -478,6 +500,16 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.report import write_section
 
         write_section("diagnostics-general", md, doc=DOC)
+
+
+def _done(out: Path) -> set[tuple[str, str, int]]:
+    """``(kind, scenario, seed)`` of the rows ``out`` holds already: a rerun skips them."""
+    import json
+
+    if not out.is_file():
+        return set()
+    rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    return {(r.get("kind", ""), r["scenario"], int(r["seed"])) for r in rows}
 
 
 def _append(out: Path, kind: str, run: GeneralRun) -> None:
