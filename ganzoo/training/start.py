@@ -52,11 +52,9 @@ def start_from(trainer: Any, model: Any, name: str) -> None:
     try:
         load_module(trainer.G, module_tensors(model.generator), f"init {name} (generator)")
         load_module(trainer.D, module_tensors(model.discriminator), f"init {name} (discriminator)")
-        ema = trainer.updates._ema
-        if ema is not None:
+        if trainer.updates.keeps_ema:
             source = model.ema_generator if model.ema_generator is not None else model.generator
-            load_module(ema.module, module_tensors(source), f"init {name} (EMA generator)")
-            ema.mark_loaded()
+            trainer.updates.load_ema(module_tensors(source), f"init {name} (EMA generator)")
     except WeightsError as err:
         raise WeightsError(
             f"{err} (the run's data set must have the shape and classes the model was trained "

@@ -29,7 +29,7 @@ a value back to the host.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ from ganzoo.training.augment import Augment, sign_terms
 from ganzoo.training.batches import Batches
 from ganzoo.training.ema import EMABatchNorm, EMAGenerator
 from ganzoo.training.schedules import LRSchedule, LRSchedules
+from ganzoo.weights import load_module
 
 STATS = (
     "loss_d",
@@ -181,6 +182,34 @@ class AlternatingUpdates:
     def ema(self) -> Generator | None:
         """The EMA generator (BatchNorm statistics re-estimated first when stale), or None."""
         return self._ema.ready() if self._ema is not None else None
+
+    @property
+    def keeps_ema(self) -> bool:
+        """Whether the run keeps an EMA generator (its ``ema`` decay is set)."""
+        return self._ema is not None
+
+    def load_ema(self, tensors: Mapping[str, Tensor], source: str) -> None:
+        """Replace the EMA generator's weights and buffers with ``tensors``, strictly.
+
+        Fine-tuning's start (`ganzoo.training.start.start_from`). The EMA's BatchNorm statistics
+        are re-estimated before its next use, as after any load.
+
+        Args:
+            tensors: A state dict of the run's generator (`ganzoo.weights.module_tensors`).
+            source: What the tensors are, for error messages.
+
+        Raises:
+            ConfigError: the run keeps no EMA generator (check `keeps_ema` first).
+            WeightsError: the tensors do not fit the generator (missing, unexpected or misshapen
+                keys, or non-finite values), naming them.
+        """
+        if self._ema is None:
+            raise ConfigError(
+                f"cannot load {source} into the EMA generator: this run keeps none; keep one "
+                "with --ema 0.999 (ema: 0.999 in a config file)"
+            )
+        load_module(self._ema.module, tensors, source)
+        self._ema.mark_loaded()
 
     def set_schedule(self, schedule: LRSchedule, total: int, warmup: int = 0) -> None:
         """Step G's and D's learning rates along ``schedule`` over ``total`` G updates.

@@ -123,3 +123,40 @@ def test_checkpoint_holds_the_ema_and_the_sample_grid_uses_it(mode: str, tmp_pat
     g_bn, e_bn = batchnorm_layers(t.G)[0], batchnorm_layers(ema)[0]
     same = torch.equal(g_bn.running_mean, e_bn.running_mean)
     assert same == (mode == "copy")
+
+
+def test_load_ema_replaces_the_emas_weights_and_reestimates_its_statistics(
+    tmp_path: Path,
+) -> None:
+    """`AlternatingUpdates.load_ema` (fine-tuning's start): the EMA takes the given weights
+    strictly, its BatchNorm statistics are recomputed before its next use, and a run without an
+    EMA says how to keep one."""
+    from ganzoo.errors import ConfigError, WeightsError
+    from ganzoo.weights import module_tensors
+
+    options = dict(
+        architecture="dcgan", data="mnist", data_options={"limit": 64},
+        architecture_options={"width": 8, "latent_dim": 16}, batch_size=16, steps=1,
+        diagnostics=[],
+    )  # fmt: skip
+    t = Trainer.create(TrainConfig(**options, ema=0.9, out=str(tmp_path / "a")))
+    assert t.updates.keeps_ema and t.ema is not None  # its statistics estimated once: not stale
+    source = _moved_pair()  # G-shaped, other weights and BatchNorm statistics of its own
+    tensors = module_tensors(source)
+    t.updates.load_ema(tensors, "test weights")
+    ema = t.ema
+    assert ema is not None
+    own = ema.state_dict()
+    for name, p in source.named_parameters():
+        assert torch.equal(own[name], p), name
+    src_bn, ema_bn = batchnorm_layers(source)[0], batchnorm_layers(ema)[0]
+    assert not torch.equal(src_bn.running_mean, ema_bn.running_mean)  # re-estimated, not loaded
+    bad = {k: v for k, v in tensors.items() if not k.endswith("running_var")}
+    with pytest.raises(WeightsError, match="missing keys"):
+        t.updates.load_ema(bad, "test weights")
+    t.close()
+    plain = Trainer.create(TrainConfig(**options, out=str(tmp_path / "b")))
+    assert not plain.updates.keeps_ema
+    with pytest.raises(ConfigError, match=r"keeps none; keep one with --ema 0.999"):
+        plain.updates.load_ema(tensors, "test weights")
+    plain.close()
