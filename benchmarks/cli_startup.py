@@ -2,8 +2,9 @@
 
     python -m benchmarks.cli_startup [--runs 15] [--no-write]
 
-Each command runs ``--runs`` times alternately; the table reports medians. Peak RSS comes from
-``wait4`` on each child, so it is that process's own maximum resident set.
+Each command runs ``--runs`` times alternately; the table reports medians. Peak RSS is each
+child's own ``VmHWM``, read from /proc while it runs (`benchmarks.harness.PeakRSS`): ``wait4``'s
+``ru_maxrss`` would also count this process's memory, which the child's exec replaced.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.harness import PeakRSS
 from benchmarks.report import machine, publish
 
 BIN = Path(sys.executable).parent
 
 
 def measure(cmd: list[str], tty: bool = False) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one run of ``cmd``; ``tty`` gives it a terminal as stdout."""
+    """(wall seconds, its own peak RSS MiB) of one run of ``cmd``; ``tty`` gives it a terminal."""
     import pty
     import threading
 
@@ -46,14 +48,20 @@ def measure(cmd: list[str], tty: bool = False) -> tuple[float, float]:
         stderr=subprocess.DEVNULL,
         env={**os.environ, "COLUMNS": "120"},
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    with PeakRSS(proc.pid) as peak:
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
     if tty:
         os.close(slave)
         os.close(master)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed")
-    return wall, usage.ru_maxrss / 1024
+    rss = peak.mib(usage)
+    if rss is None:
+        raise SystemExit(
+            f"{' '.join(cmd)} exited before its memory could be read: time a command that runs longer"
+        )
+    return wall, rss
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:

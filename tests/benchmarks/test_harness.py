@@ -61,6 +61,49 @@ def test_spread_and_metric_parsing() -> None:
         harness.parse_metric("tag:nokey")
 
 
+_LINUX_PROC = sys.platform == "linux" and Path("/proc/self/status").is_file()
+_TOUCH = "b = bytearray({mib} * 2**20); b[::4096] = b'\\1' * (len(b) // 4096)"  # resident pages
+
+
+@pytest.fixture
+def ballast() -> object:
+    """300 MiB resident in this (the spawning) process while a test runs."""
+    b = bytearray(300 * 2**20)
+    b[::4096] = b"\1" * (len(b) // 4096)
+    yield b
+    del b
+
+
+@pytest.mark.skipif(not _LINUX_PROC, reason="VmHWM is read from Linux's /proc")
+def test_peak_rss_is_the_commands_own_not_the_spawning_processs(
+    ballast: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small child spawned from a process holding 300 MiB: PeakRSS reports the child's own
+    peak; wait4's ru_maxrss (the fallback without /proc) reports at least the parent's, since
+    Linux keeps the peak of the memory the child's exec replaced. A child that touches 200 MiB
+    is seen at 200 MiB and more."""
+    sleep = "import time; time.sleep(0.3)"
+    small = harness.run_once(Side("small", [PY, "-c", sleep]))
+    big = harness.run_once(Side("big", [PY, "-c", f"{_TOUCH.format(mib=200)}; {sleep}"]))
+    assert small.peak_rss_mib is not None and 1 < small.peak_rss_mib < 100
+    assert big.peak_rss_mib is not None and 200 < big.peak_rss_mib < 280
+    monkeypatch.setattr(harness, "PROC", Path("/nonexistent-proc"))
+    fallback = harness.run_once(Side("small", [PY, "-c", sleep]))
+    assert fallback.peak_rss_mib is not None and fallback.peak_rss_mib >= 300
+
+
+@pytest.mark.skipif(not _LINUX_PROC, reason="VmHWM is read from Linux's /proc")
+def test_cli_startup_measures_the_childs_own_peak(ballast: object) -> None:
+    from benchmarks import cli_startup
+
+    for tty in (False, True):
+        touch = f"{_TOUCH.format(mib=60)}; import time; time.sleep(0.2)"
+        wall, rss = cli_startup.measure([PY, "-c", touch], tty=tty)
+        assert wall > 0 and 60 < rss < 140, (tty, rss)
+    with pytest.raises(SystemExit, match="failed"):
+        cli_startup.measure([PY, "-c", "raise SystemExit(3)"])
+
+
 def test_textbook_script_reports_its_rate(
     mnist_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
