@@ -292,6 +292,9 @@ class ModelSpec(_Entry):
     """The architecture's options the model was trained with (its config model validates them)."""
     dataset: Name
     """The data set it was trained on (which also sizes the networks)."""
+    dataset_spec: DatasetSpec | None = None
+    """The exact spec the networks are sized for, when the data set was built with options that
+    change it (MNIST at ``resolution`` 32: shape ``(1, 32, 32)``); None: ``dataset``'s spec."""
     weights: tuple[WeightFile, ...] = Field(min_length=1)
     """The pinned weight files, at least the generator's."""
     metrics: dict[str, float] = Field(default_factory=dict)

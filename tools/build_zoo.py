@@ -95,6 +95,7 @@ def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
 
     ``results`` are the seeds' `SeedResult`s, the shipped one first.
     """
+    from ganzoo.building import dataset_spec
     from ganzoo.images import save_samples
     from ganzoo.training.rundir import read_run_config
     from ganzoo.weights import sha256_file
@@ -127,6 +128,10 @@ def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
         "architecture": config.architecture,
         "config": config.architecture_options,
         "dataset": config.data,
+        # the built data's spec when its options changed it (MNIST at 32 px), so load sizes G
+        "dataset_spec": (
+            model.data.model_dump(mode="json") if model.data != dataset_spec(config.data) else None
+        ),
         "weights": [
             {
                 "role": "generator",

@@ -146,7 +146,7 @@ def load_pretrained(spec: ModelSpec, revision: str | None = None, parts: Parts =
     roles = {wf.role: wf for wf in spec.weights}
     plan = plan_parts(parts, list(roles), f"model {spec.name!r}", default_discriminator=False)
     arch = require_architecture(spec.architecture, f"model {spec.name!r}")
-    model = build_architecture(arch, data=spec.dataset, **spec.config)
+    model = build_architecture(arch, data=spec.dataset_spec or spec.dataset, **spec.config)
     if plan.discriminator and model.discriminator is None:
         raise WeightsError(
             f"model {spec.name!r} lists discriminator weights, but architecture "

@@ -153,3 +153,34 @@ def test_load_dispatch_errors_and_untrained_architectures(tmp_path: Path) -> Non
     plain.mkdir()
     with pytest.raises(WeightsError, match=r"plain is not a ganzoo model folder"):
         loading.load(str(plain))
+
+
+def test_a_model_sized_by_its_cards_dataset_spec(tmp_path: Path) -> None:
+    """A card trained on MNIST at 32 px carries the built data's spec, and G is sized by it."""
+    from ganzoo.building import architecture_spec, build_architecture
+    from ganzoo.specs import DatasetSpec
+    from ganzoo.weights import save_module, sha256_file
+
+    spec32 = DatasetSpec.model_validate(
+        {**get_registry().get("mnist").spec.model_dump(), "shape": (1, 32, 32)}
+    )
+    trained = build_architecture(architecture_spec("dcgan"), data=spec32, width=8, latent_dim=8)
+    file = tmp_path / "g.safetensors"
+    save_module(trained.generator, file)
+    pin = (
+        _spec()
+        .weights[0]
+        .model_copy(
+            update={"bundled": str(file), "sha256": sha256_file(file), "size": file.stat().st_size}
+        )
+    )
+    card = _spec(
+        config={"width": 8, "latent_dim": 8}, weights=(pin,),
+        dataset_spec=spec32,
+    )  # fmt: skip
+    model = pretrained.load_pretrained(card)
+    assert model.data.shape == (1, 32, 32)
+    assert torch.equal(model.sample(3, seed=0), trained.eval().sample(3, seed=0))
+    # the same file on a card without the spec: sized for 28 px, refused naming the file
+    with pytest.raises(WeightsError, match=r"g\.safetensors"):
+        pretrained.load_pretrained(card.model_copy(update={"dataset_spec": None}))
