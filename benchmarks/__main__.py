@@ -1,7 +1,9 @@
 """Run every benchmark: ``python -m benchmarks [--quick] [--no-write]``.
 
 First the separate-process baselines (``baselines``: every ratio with each side in its own fresh
-process, the headline figures), then the in-process training step rate (``train_step``), sampling rate (``sample_rate``), memory (``memory``), CLI
+process, the headline figures), then the training step rate (``train_step``: in one process, then
+sngan-resnet and stylegan2 at 32 px against their textbook loops, separate processes), sampling
+rate (``sample_rate``), memory (``memory``), CLI
 start-up (``cli_startup``), the image-folder data pipeline (``data_pipeline``), evaluation
 before and after it was made fast (``evaluate_speed``), when present, the diagnostics
 benchmark, and last the longest, dcgan/MNIST quality at equal CPU time against the textbook

@@ -216,6 +216,21 @@ def _walls(c: Comparison) -> str:
     )
 
 
+def comparison_lines(rows: list[tuple[Plan, Comparison]]) -> list[str]:
+    """The markdown table of ``rows`` (a line a comparison), then each one's whole-process
+    wall and CPU time."""
+    return [
+        "| comparison | A | B (baseline) | ratio A / B | pairs | load before / during / after "
+        "| commands |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+        *(_row(plan, c) for plan, c in rows),
+        "",
+        "Whole-process wall time, median (start-up, imports and data loading included):",
+        "",
+        *(f"* {plan.name}: {_walls(c)}" for plan, c in rows),
+    ]
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the comparisons, print and (unless ``--no-write``) publish the table."""
     parser = argparse.ArgumentParser(
@@ -272,17 +287,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "time busy (`/proc/stat`) before the first run (over 1 s), over the whole comparison "
         "(ours included), and after the last run. `{tmp}` is a fresh empty folder per run.",
         "",
-        "| comparison | A | B (baseline) | ratio A / B | pairs | load before / during / after "
-        "| commands |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- |",
+        *comparison_lines(rows),
     ]
-    lines += [_row(plan, c) for plan, c in rows]
-    lines += [
-        "",
-        "Whole-process wall time, median (start-up, imports and data loading included):",
-        "",
-    ]
-    lines += [f"* {plan.name}: {_walls(c)}" for plan, c in rows]
     if secondary:
         lines += [
             "",

@@ -1,6 +1,7 @@
 """Training step rate: ganzoo's :class:`~ganzoo.training.loop.Trainer` against the textbook loop.
 
     python -m benchmarks.train_step [--quick] [--steps N] [--rounds R] [--data-root DIR] [--no-write]
+        [--only in-process|32px|32px-work] [--pairs P] [--steps-32px N]
 
 Both loops train the same architecture objects from the same initial weights with the same
 optimizer and batch size; they run alternately in this one process (``--rounds`` rounds of
@@ -8,15 +9,26 @@ optimizer and batch size; they run alternately in this one process (``--rounds``
 images consumed per second, ``batch * n_critic`` per iteration). On a shared machine only the
 *ratios* of interleaved runs mean much; absolute rates are only meaningful on a quiet machine.
 
+The 32 px rows (``--only 32px``; issue 14): ``sngan-resnet`` and ``stylegan2`` on MNIST padded to
+32x32, ``ganzoo train`` against ``python -m benchmarks.reference.textbook_modern`` (a plain
+PyTorch loop over the same modules, DataLoader with 2 workers), each run as its own fresh
+process, paired and alternated by `benchmarks.harness` (``--pairs`` pairs after one warm-up run of
+each side); then the achieved GFLOP/s of each architecture's convolutions in ganzoo's training
+step (every ``aten.convolution`` and ``aten.convolution_backward`` of the steps timed where it
+runs, `ConvTimer`) against a ``torch.mm`` sgemm measured between the steps at the same thread count.
+
 Sections written to docs/benchmarks.md: ``train-step`` (ganzoo vs reference, loss equivalence,
-achieved FLOP rate), ``train-levers`` (each switch's measured effect), ``conv-layers`` (oneDNN
-Conv2d vs ConvTranspose2d, NCHW vs channels_last).
+achieved FLOP rate), ``train-levers`` (each switch's measured effect, and oneDNN Conv2d vs
+ConvTranspose2d, NCHW vs channels_last), ``train-step-32px`` (the 32 px rows) and
+``train-step-32px-work`` (``--only 32px-work``, also run by ``--only 32px``: ganzoo's step and the
+textbook iteration in one process, their convolution work and rates and the time outside them).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -24,13 +36,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 import ganzoo
+from benchmarks.harness import Side, json_file, tagged_json
+from benchmarks.harness import compare as compare_processes
 from benchmarks.reference import (
     ReferenceGAN,
     ReferenceWGANGP,
@@ -41,6 +56,9 @@ from benchmarks.report import command, machine, publish
 from ganzoo.data.mnist import data_root
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import Trainer
+
+if TYPE_CHECKING:
+    from benchmarks.baselines import Plan
 
 Runner = Callable[[int], None]
 NEVER = 10**9
@@ -65,6 +83,24 @@ CASES = (
     Case("wgan-gp/MNIST b64 (n_critic 5)", "wgan-gp", "mnist", 64, step_scale=0.2),
     Case("gan/ring-8 b256", "gan", "ring-8", 256, step_scale=4.0),
 )
+
+MNIST_32 = {"resolution": 32}
+CASES_32PX = (
+    Case(
+        "sngan-resnet/MNIST-32 width 32 b64 (n_critic 5)",
+        "sngan-resnet",
+        "mnist",
+        64,
+        MNIST_32,
+        {"width": 32},
+        step_scale=0.25,
+    ),
+    Case("stylegan2/MNIST-32 width 16 b32", "stylegan2", "mnist", 32, MNIST_32, {"width": 16}),
+)
+"""The 32 px rows: ``--steps-32px`` x ``step_scale`` generator steps per run (sngan-resnet's
+iteration holds 5 D steps; stylegan2's 16 take in one lazy R1 and four path-length steps)."""
+TEXTBOOK_MODERN = "benchmarks.reference.textbook_modern"
+"""The textbook loops of the 32 px rows, run as ``python -m`` with the repository on the path."""
 
 
 # ----------------------------------------------------------------------------- machine facts
@@ -357,6 +393,340 @@ def conv_layers(batch_size: int = 64, reps: int = 5) -> list[dict[str, Any]]:
     return rows
 
 
+# ------------------------------------------------------------------ 32 px, separate processes
+def process_plan(case: Case, steps: int) -> Plan:
+    """``ganzoo train`` against the textbook loop of the same modules (``textbook_modern.py``),
+    each a fresh process, for a 32 px ``case`` at ``steps`` x ``case.step_scale`` steps.
+
+    Raises:
+        ValueError: ``case`` is not MNIST at 32 px with a ``width`` (what the textbook loop runs).
+    """
+    from benchmarks.baselines import GANZOO, PY, REPO, TEXTBOOK_TAG, Plan  # imports this module
+
+    width = case.architecture_options.get("width")
+    if case.data != "mnist" or case.data_options != MNIST_32 or width is None:
+        raise ValueError(
+            f"{case.name}: the textbook loop runs MNIST padded to 32 px at a given width; use "
+            f"data 'mnist', data_options {MNIST_32} and architecture_options {{'width': W}}"
+        )
+    n = max(1, round(steps * case.step_scale))
+    common = ["-b", str(case.batch_size), "--steps", str(n)]
+    arch = case.architecture
+    ganzoo_side = Side(
+        f"ganzoo train {arch}",
+        [GANZOO, "train", arch, "--data", "mnist", "--resolution", "32", *common,
+         "--out", "{tmp}/run", "--set", f"architecture_options.width={width}"],
+        json_file("run/run.json", "images_per_second"),
+    )  # fmt: skip
+    textbook = Side(
+        f"textbook {arch}",
+        [PY, "-m", TEXTBOOK_MODERN, arch, *common, "--width", str(width)],
+        tagged_json(TEXTBOOK_TAG, "images_per_second"),
+        {"PYTHONPATH": str(REPO)},  # the benchmarks package, from any folder
+    )
+    title = f"{case.name}, {n} steps: `ganzoo train` vs textbook loop"
+    return Plan(f"train-{arch}", title, ganzoo_side, textbook, "img/s", "ganzoo / textbook")
+
+
+CONV_OPS = (torch.ops.aten.convolution.default, torch.ops.aten.convolution_backward.default)
+
+
+@dataclass(frozen=True)
+class ConvCall:
+    """One convolution that ran: what it was, its FLOPs and its seconds.
+
+    Attributes:
+        key: ``fwd``/``bwd``, input and weight shapes, groups (one label per kind of call).
+        flops: Its FLOPs (``torch.utils.flop_counter``'s formulas; backward: the gradients
+            asked for).
+        seconds: Its wall seconds.
+    """
+
+    key: str
+    flops: int
+    seconds: float
+
+
+class ConvTimer(TorchDispatchMode):
+    """Times every ``aten.convolution`` and ``aten.convolution_backward`` run under it.
+
+    Each call runs as it would (same tensors, layouts and backend); only the calls are timed
+    (``perf_counter`` around the kernel: synchronous on a CPU) and their FLOPs counted.
+    Other ops pass through untimed. ``calls`` lists them in order.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[ConvCall] = []
+
+    def __torch_dispatch__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        """Run ``func``; time and count it when it is a convolution."""
+        kwargs = kwargs or {}
+        if func not in CONV_OPS:
+            return func(*args, **kwargs)
+        start = time.perf_counter()
+        out = func(*args, **kwargs)
+        seconds = time.perf_counter() - start
+        flops = flop_registry[func._overloadpacket](*args, **kwargs, out_val=out)
+        backward = func is CONV_OPS[1]
+        x, w = (args[1], args[2]) if backward else (args[0], args[1])
+        groups = args[9] if backward else args[8]
+        key = (
+            f"{'bwd' if backward else 'fwd'} x{tuple(x.shape)} w{tuple(w.shape)}"
+            + (f" groups {groups}" if groups > 1 else "")
+            + (" transposed" if (args[7] if backward else args[6]) else "")
+        )
+        self.calls.append(ConvCall(key, int(flops), seconds))
+        return out
+
+
+def profile_convs(
+    steppers: dict[str, Callable[[], Any]], steps: int, threads: int | None = None, top: int = 5
+) -> dict[str, dict[str, Any]]:
+    """The convolutions of ``steps`` calls of each stepper, timed by `ConvTimer`, against a
+    ``torch.mm`` sgemm timed before each call at the same thread count.
+
+    One uncounted warm-up call of each first (oneDNN builds its kernels); then the steppers take
+    turns, ``steps`` rounds, each call preceded by one 2048x2048 sgemm (`sgemm_gflops`, one
+    repetition).
+
+    Returns:
+        Per stepper: ``conv_gflop`` and ``conv_seconds`` (all calls), ``step_seconds`` (the
+        calls' wall under the timer), ``conv_gflops`` (their ratio), ``sgemm_gflops`` (median
+        of the readings) with ``sgemm_readings``, ``fraction`` (conv / sgemm), ``threads``,
+        ``steps`` and ``top`` (the ``top`` kinds of call by time: calls, GFLOP, ms, GFLOP/s).
+    """
+    timers = {name: ConvTimer() for name in steppers}
+    sgemm: dict[str, list[float]] = {name: [] for name in steppers}
+    wall = dict.fromkeys(steppers, 0.0)
+    with num_threads(threads):
+        for step in steppers.values():
+            step()
+        for _ in range(steps):
+            for name, step in steppers.items():
+                sgemm[name].append(sgemm_gflops(reps=1))
+                start = time.perf_counter()
+                with timers[name]:
+                    step()
+                wall[name] += time.perf_counter() - start
+        used = torch.get_num_threads()
+    out = {}
+    for name, timer in timers.items():
+        flops = sum(c.flops for c in timer.calls)
+        seconds = sum(c.seconds for c in timer.calls)
+        kinds: dict[str, list[float]] = {}
+        for c in timer.calls:
+            k = kinds.setdefault(c.key, [0, 0.0, 0.0])
+            k[0], k[1], k[2] = k[0] + 1, k[1] + c.flops, k[2] + c.seconds
+        ranked = sorted(kinds.items(), key=lambda kv: -kv[1][2])[:top]
+        gemm = statistics.median(sgemm[name])
+        rate = flops / seconds / 1e9 if seconds else 0.0
+        out[name] = {
+            "steps": steps,
+            "threads": used,
+            "conv_gflop": flops / 1e9,
+            "conv_seconds": seconds,
+            "step_seconds": wall[name],
+            "conv_gflops": rate,
+            "sgemm_gflops": gemm,
+            "sgemm_readings": sgemm[name],
+            "fraction": rate / gemm if gemm else 0.0,
+            "top": [
+                {"call": key, "calls": int(n), "gflop": f / 1e9, "ms": sec * 1e3,
+                 "gflops": f / sec / 1e9 if sec else 0.0}
+                for key, (n, f, sec) in ranked
+            ],
+        }  # fmt: skip
+    return out
+
+
+def conv_rates(case: Case, steps: int, threads: int | None = None, top: int = 5) -> dict[str, Any]:
+    """`profile_convs` of ``steps`` of ganzoo's training step for ``case`` (one stepper)."""
+    trainer = make_trainer(case)
+    return profile_convs({"ganzoo": trainer.train_step}, steps, threads, top)["ganzoo"]
+
+
+def textbook_stepper(case: Case, root: Path, iterations: int) -> Callable[[], Any]:
+    """One call: the next iteration of the textbook loop (`textbook_modern`) for a 32 px
+    ``case``, on fresh modules, its real batches read beforehand (``iterations`` iterations'
+    worth) so that only the training is timed."""
+    from benchmarks.reference import textbook_modern
+
+    n_dis = textbook_modern.ARCH_SETTINGS[case.architecture]["n_dis"]
+    loader = mnist_loader(str(root), case.batch_size, num_workers=0, pad=2, drop_last=True)
+    endless = textbook_modern.infiniteloop(loader)
+    batches = [next(endless) for _ in range(iterations * n_dis)]
+    model = ganzoo.build(case.architecture, data=batches[0][:1], **case.architecture_options)
+    g, d = model.generator.train(), model.discriminator.train()
+    step = textbook_modern.STEPS[case.architecture](
+        g, d, argparse.Namespace(batch_size=case.batch_size)
+    )
+    feed, count = iter(batches), itertools.count()
+    return lambda: step(next(count), feed)
+
+
+def conv_work(steps: int, quick: bool = False, write: bool = True) -> dict[str, Any]:
+    """ganzoo's step against the textbook loop's iteration in this process, interleaved, at
+    the 32 px rows' settings: each one's convolution work and rate (`profile_convs`) and the
+    time outside the convolutions; prints the section and (when ``write``) puts it in
+    docs/benchmarks.md (``train-step-32px-work``)."""
+    root = data_root(None)
+    results: dict[str, Any] = {}
+    start_load = load_line()
+    for case in _cases_32px(quick):
+        n = max(1, round(steps * case.step_scale))
+        steppers = {
+            "ganzoo": make_trainer(case).train_step,
+            "textbook": textbook_stepper(case, root, n + 1),
+        }
+        results[case.name] = profile_convs(steppers, n)
+    cmd = command("benchmarks.train_step", "--only 32px-work", "--quick" if quick else "")
+    cmd += "" if quick else f" --steps-32px {steps}"
+    lines = [
+        "## Where the 32 px steps' time goes: ganzoo's step vs the textbook loop's iteration",
+        "",
+        f"Machine: {machine()}; torch {torch.__version__}. Command: `{cmd}` (machine "
+        f"{start_load} at the start, {load_line()} at the end). Both loops in this one process, "
+        "taking turns iteration by iteration after one warm-up iteration each, on the 32 px "
+        "rows' settings: `Trainer.train_step` (channels_last, fakes reused) and the "
+        "iteration of `benchmarks/reference/textbook_modern.py` (NCHW; its real batches read "
+        "beforehand, so its data loading is not in these figures). Convolutions timed by "
+        "`ConvTimer` as in the table above, a 2048x2048 sgemm before each iteration; `other` "
+        "is the rest of the iteration's wall time under the timer (elementwise passes, "
+        "normalisation, linear layers, optimizer, Python; the timer's own overhead included).",
+        "",
+        "| architecture | loop | iterations | conv GFLOP / iter | conv s / iter | other s / iter "
+        "| conv GFLOP/s | conv / sgemm |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, loops in results.items():
+        for loop, v in loops.items():
+            n = v["steps"]
+            lines.append(
+                f"| {name} | {loop} | {n} | {v['conv_gflop'] / n:.2f} | "
+                f"{v['conv_seconds'] / n:.3f} | {(v['step_seconds'] - v['conv_seconds']) / n:.3f}"
+                f" | {v['conv_gflops']:.1f} | {100 * v['fraction']:.0f}% |"
+            )
+    lines += [""]
+    for name, loops in results.items():
+        g, t = loops["ganzoo"], loops["textbook"]
+        g_other = g["step_seconds"] - g["conv_seconds"]
+        t_other = t["step_seconds"] - t["conv_seconds"]
+        lines.append(
+            f"* {name}: textbook / ganzoo per iteration: time "
+            f"{_fmt_ratio(t['step_seconds'], g['step_seconds'])}, conv work "
+            f"{_fmt_ratio(t['conv_gflop'], g['conv_gflop'])}, conv time "
+            f"{_fmt_ratio(t['conv_seconds'], g['conv_seconds'])}, other time "
+            f"{_fmt_ratio(t_other, g_other)}"
+        )
+    publish("train-step-32px-work", lines, write=write)
+    return results
+
+
+def _cases_32px(quick: bool) -> list[Case]:
+    """`CASES_32PX`, or with ``quick`` the same at width 8."""
+    if not quick:
+        return list(CASES_32PX)
+    return [
+        Case(f"{c.architecture}/MNIST-32 width 8 b{c.batch_size} (quick)", c.architecture,
+             c.data, c.batch_size, c.data_options, {"width": 8}, c.step_scale)
+        for c in CASES_32PX
+    ]  # fmt: skip
+
+
+def run_32px(
+    steps: int, pairs: int, quick: bool = False, write: bool = True
+) -> dict[str, dict[str, Any]]:
+    """The 32 px rows: each case's separate-process comparison, then its convolutions' rate;
+    prints the section and (when ``write``) puts it in docs/benchmarks.md (``train-step-32px``)."""
+    from benchmarks.baselines import _walls, comparison_lines  # imports this module
+
+    cases = _cases_32px(quick)
+    start_load, start = load_line(), time.perf_counter()
+    results: dict[str, dict[str, Any]] = {}
+    rows = []
+    for case in cases:
+        plan = process_plan(case, steps)
+        print(f"== {plan.name}: {plan.title}", flush=True)
+        c = compare_processes(plan.a, plan.b, pairs=pairs, warmup=not quick)
+        print(c.summary(), flush=True)
+        rows.append((plan, c))
+        results[case.name] = {"comparison": c.to_dict(), "whole_process_wall": _walls(c)}
+    for case in cases:
+        n = max(1, round(steps * case.step_scale))
+        results[case.name]["convolutions"] = conv_rates(case, n)
+    minutes = (time.perf_counter() - start) / 60
+    cmd = command("benchmarks.train_step", "--only 32px", "--quick" if quick else "")
+    if not quick:
+        cmd += f" --pairs {pairs} --steps-32px {steps}"
+    lines = [
+        "## Training step rate at 32 px: sngan-resnet and stylegan2 (separate processes)",
+        "",
+        f"Machine: {machine()}; torch {torch.__version__}. Command: `{cmd}` "
+        f"({minutes:.1f} minutes; machine {start_load} at the start, {load_line()} at the "
+        "end; both sides inherit the thread setting). Every run is its own fresh process: "
+        "`ganzoo train` (its img/s from "
+        "`run.json`: real images read per second over its training loop, the last step's "
+        "samples, checkpoint and default diagnostics included) against "
+        "`python -m benchmarks.reference.textbook_modern`, a plain PyTorch loop over the same G "
+        "and D modules with the architecture's default loss, optimizer, n_critic and lazy "
+        "regularisers (torchvision MNIST padded to 32 px through a DataLoader with 2 workers, "
+        "NCHW, `.item()` every iteration; its img/s over its training loop). "
+        f"{'No warm-up run' if quick else 'One uncounted warm-up run of each side'}, then "
+        "the sides alternate (A B, B A, ...); medians with range and IQR over the pairs; the "
+        "ratio is taken pair by pair. Load: `/proc/loadavg` and the CPU busy share before, "
+        "during and after each comparison. Target (issue 14): ganzoo >= 1.3x the textbook "
+        "loop.",
+        "",
+        *comparison_lines(rows),
+    ]
+    lines += [
+        "",
+        "The convolutions in ganzoo's training step (`ConvTimer`: every `aten.convolution` and "
+        "`aten.convolution_backward` of the steps, forward, backward and the regularisers' "
+        "double backward, timed where it runs, at the step's shapes and layout; FLOPs by "
+        "`torch.utils.flop_counter`'s formulas) against a 2048x2048 `torch.mm` sgemm timed "
+        "before each step at the same thread count (median of the readings); one uncounted "
+        "warm-up step first. Target (issue 14): the convolutions at >= 50% of the sgemm.",
+        "",
+        "| architecture | steps | threads | conv GFLOP | conv s | step s (timed) | conv share "
+        "| conv GFLOP/s | sgemm GFLOP/s (readings) | conv / sgemm |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for name, r in results.items():
+        v = r["convolutions"]
+        readings = ", ".join(f"{g:.0f}" for g in v["sgemm_readings"])
+        lines.append(
+            f"| {name} | {v['steps']} | {v['threads']} | {v['conv_gflop']:.2f} | "
+            f"{v['conv_seconds']:.2f} | {v['step_seconds']:.2f} | "
+            f"{100 * v['conv_seconds'] / v['step_seconds']:.0f}% | {v['conv_gflops']:.1f} | "
+            f"{v['sgemm_gflops']:.1f} ({readings}) | **{100 * v['fraction']:.0f}%** |"
+        )
+    lines += [
+        "",
+        "The kinds of convolution call that took the most time (`x`: input shape, `w`: weight "
+        "shape, `groups` where grouped; `bwd`: the gradients asked for):",
+        "",
+        "| architecture | call | calls | GFLOP | ms | GFLOP/s |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, r in results.items():
+        for t in r["convolutions"]["top"]:
+            lines.append(
+                f"| {name} | `{t['call']}` | {t['calls']} | {t['gflop']:.3f} | {t['ms']:.1f} | "
+                f"{t['gflops']:.1f} |"
+            )
+    publish("train-step-32px", lines, write=write)
+    results["work"] = conv_work(steps, quick, write)
+    return results
+
+
 # ----------------------------------------------------------------------------- the benchmark
 def compare(
     case: Case, root: Path, steps: int, rounds: int, warmup: int, **overrides: Any
@@ -463,9 +833,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--data-root", default=None, help="folder holding MNIST/raw")
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs alone")
+    parser.add_argument(
+        "--only",
+        choices=("in-process", "32px", "32px-work"),
+        default=None,
+        help="one part (default: in-process and 32px; 32px includes 32px-work)",
+    )
+    parser.add_argument("--pairs", type=int, default=3, help="32 px rows: pairs of runs")
+    parser.add_argument(
+        "--steps-32px", type=int, default=16, help="32 px rows: steps per run (x step_scale)"
+    )
     args = parser.parse_args(argv)
     if args.data_root:
         os.environ["GANZOO_DATA"] = args.data_root
+    px_steps, px_pairs = (2, 1) if args.quick else (args.steps_32px, args.pairs)
+    if args.only == "32px":
+        return {"32px": run_32px(px_steps, px_pairs, args.quick, write=not args.no_write)}
+    if args.only == "32px-work":
+        return {"32px-work": conv_work(px_steps, args.quick, write=not args.no_write)}
     root = data_root(None)
     steps = args.steps or (2 if args.quick else 6)
     rounds = 2 if args.quick else args.rounds
@@ -610,6 +995,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"| {row['layer']} | {row['layout']} | {row['backend']} | {vals[0]:.1f} | {vals[1]:.1f} |"
         )
     publish("train-levers", lines, write=not args.no_write)
+    if args.only is None:
+        results["32px"] = run_32px(px_steps, px_pairs, args.quick, write=not args.no_write)
     return results
 
 

@@ -44,16 +44,25 @@ def mnist_loader(
     batch_size: int,
     num_workers: int = TUTORIAL_WORKERS,
     sampler: Sampler[int] | Sequence[int] | None = None,
+    pad: int = 0,
+    drop_last: bool = False,
 ) -> DataLoader:
-    """The tutorial's MNIST pipeline; ``sampler`` fixes the order (equivalence checks)."""
+    """The tutorial's MNIST pipeline; ``sampler`` fixes the order (equivalence checks).
+
+    ``pad``: ``transforms.Pad(pad)`` first (2: MNIST padded to 32x32, as ganzoo's
+    ``--resolution 32``); ``drop_last``: no short last batch (the SNGAN/StyleGAN2 loops').
+    """
     import torchvision.datasets as dset
     import torchvision.transforms as transforms
 
+    steps = [transforms.Pad(pad)] if pad else []
     dataset = dset.MNIST(
         root=root,
         train=True,
         download=False,
-        transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]),
+        transform=transforms.Compose(
+            [*steps, transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
+        ),
     )
     return DataLoader(
         dataset,
@@ -61,6 +70,7 @@ def mnist_loader(
         shuffle=sampler is None,
         sampler=sampler,
         num_workers=num_workers,
+        drop_last=drop_last,
     )
 
 
