@@ -223,7 +223,7 @@ def models_doc(zoo: dict[str, Any]) -> str:
             return out + (f" ({floors[key]:.{digits}f})" if key in floors else "")
 
         lines.append(
-            f"| [{m['name']}](#{m['name']}) | {m['architecture']} | {m['dataset']} | {cell('fid', 2)} | "
+            f"| [{m['name']}](#{m['name']}) | {m['architecture']} | {data_label(m)} | {cell('fid', 2)} | "
             f"{cell('score', 2)} | {cell('modes', 0)} | {cell('kl', 3)} | {tr['steps']} | "
             f"{tr['wall_seconds'] / 60:.1f} min | {tr['images_per_second']:.0f} |"
         )
@@ -236,7 +236,7 @@ def models_doc(zoo: dict[str, Any]) -> str:
             "",
             f"![{m['name']} samples](img/models/{m['name']}.png)",
             "",
-            f"- Architecture `{m['architecture']}` with options `{json.dumps(m['config'])}` on `{m['dataset']}`, "
+            f"- Architecture `{m['architecture']}` with options `{json.dumps(m['config'])}` on `{m['dataset']}`{data_shape(m)}, "
             f"loss `{tr['loss']}`, batch {tr['batch_size']}, {tr['steps']} generator steps.",
             f"- Trained in {tr['wall_seconds']:.0f} s ({tr['images_per_second']:.0f} img/s) on {tr['hardware']} "
             f"({tr['device']}, torch {tr['torch']}).",
@@ -252,6 +252,18 @@ def models_doc(zoo: dict[str, Any]) -> str:
         lines += card_lines(m)
         lines.append(f"- Reproduce: `{m['reproduce']}`")
     return "\n".join(lines) + "\n"
+
+
+def data_shape(m: dict[str, Any]) -> str:
+    """`` at 1x32x32`` for a card trained on data built at another shape, else nothing."""
+    spec = m.get("dataset_spec")
+    return f" at {'x'.join(str(s) for s in spec['shape'])}" if spec else ""
+
+
+def data_label(m: dict[str, Any]) -> str:
+    """The data column of the models table: the data set, and its shape when it was changed."""
+    spec = m.get("dataset_spec")
+    return f"{m['dataset']} ({spec['shape'][-1]} px)" if spec else m["dataset"]
 
 
 def card_lines(m: dict[str, Any]) -> list[str]:
