@@ -69,6 +69,24 @@ def _has_option(spec: DatasetSpec, field: str) -> bool:
     return cls is not None and field in cls.model_fields
 
 
+def _at_model_resolution(model_data: DatasetSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` plus the ``resolution`` of a model trained on its data set at another side.
+
+    A model sized for MNIST at 32 px (``--resolution 32``) is compared with MNIST built at 32
+    px, so every metric sees samples and references of one shape.
+    """
+    registered = dataset_spec(model_data.name)
+    if (
+        "resolution" in options
+        or model_data.shape is None
+        or registered.shape is None
+        or tuple(model_data.shape[1:]) == tuple(registered.shape[1:])
+        or not _has_option(registered, "resolution")
+    ):
+        return options
+    return {**options, "resolution": int(model_data.shape[-1])}
+
+
 def _options(name: str, data_root: str | None, options: str) -> dict[str, Any]:
     """The data set's build options: ``options`` (JSON), plus ``root`` from ``data_root``."""
     spec = dataset_spec(name)
@@ -338,6 +356,8 @@ def evaluate(
     if isinstance(data_name, str):
         given = model_data if getattr(model_data, "name", None) == data_name else None
         spec = given if isinstance(given, DatasetSpec) else dataset_spec(data_name)
+        if isinstance(given, DatasetSpec):
+            options = _at_model_resolution(given, options)
     else:
         spec = data_name.spec
     resolved = resolve_metrics(metrics, spec)

@@ -258,3 +258,15 @@ def test_mnist_padded_to_32_px_is_read_through_its_central_28(mnist_root) -> Non
     assert reads(data32.spec) and not reads(DatasetSpec.model_validate(cifar.model_dump()))
     with pytest.raises(DataError, match=r"\(N, 3, 28, 28\)"):
         MNISTFeatures().check(torch.zeros(4, 3, 32, 32), cifar)
+
+
+def test_a_32px_mnist_model_is_compared_with_mnist_at_32px(mnist_root) -> None:
+    """A model sized for MNIST at 32 px gets a 32-px reference: pixel metrics (NDB) fit too."""
+    import ganzoo
+    from ganzoo.building import architecture_spec, build_architecture
+
+    data32 = ganzoo.build("mnist", train=False, root=str(mnist_root), limit=10, resolution=32)
+    model = build_architecture(architecture_spec("dcgan"), data=data32.spec, width=4).eval()
+    res = evaluate(model, metrics=["ndb", "modes"], n=200, floors=False, data_root=str(mnist_root))
+    assert res.protocol.data_options["resolution"] == 32
+    assert set(res.metrics) >= {"ndb", "modes"}
