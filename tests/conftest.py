@@ -4,6 +4,8 @@ shared copy beside the checkout), the Hub from a loopback server."""
 from __future__ import annotations
 
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,3 +54,18 @@ def fresh_registry():
     reset_registry()
     yield get_registry
     reset_registry()
+
+
+@pytest.fixture
+def ctrl_c_handler() -> Iterator[None]:
+    """Python's own SIGINT handler for the test, as in a foreground shell.
+
+    A shell starts background jobs (``cmd &``, ``nohup``) with SIGINT ignored, and Python then
+    keeps it ignored; tests that send themselves a Ctrl-C need the handler a user's terminal gives.
+    """
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

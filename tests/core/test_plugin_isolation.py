@@ -83,7 +83,9 @@ def test_exits_and_interrupts_raised_by_a_plugin_fail_only_that_plugin(
     assert "mnist" in reg
 
 
-def test_a_real_ctrl_c_while_plugins_load_still_interrupts(install, fresh_registry) -> None:
+def test_a_real_ctrl_c_while_plugins_load_still_interrupts(
+    install, fresh_registry, ctrl_c_handler
+) -> None:
     """SIGINT arriving while a (slow) plugin imports is the user's, not the plugin's."""
     install("sleepy", "import time\ntime.sleep(5)\n")
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))

@@ -20,10 +20,8 @@ ATOL = 1e-4
 
 
 NOT_EXPORTABLE = {
-    # StyleGAN2's modulated convolution folds the batch into conv groups: a traced graph keeps
-    # the traced batch size (2) as a constant, so the file fails at any other batch size.
-    ("stylegan2", "generator", "onnx"): "batch-dependent graph",
-    ("stylegan2", "generator", "torchscript"): "batch-dependent graph",
+    # StyleGAN2's D: the minibatch standard deviation's grouping keeps the traced batch size
+    # (its G exports: the modulated conv is the non-fused form, no batch-sized conv groups).
     ("stylegan2", "discriminator", "onnx"): "batch-dependent graph (minibatch std)",
     ("stylegan2", "discriminator", "torchscript"): "batch-dependent graph (minibatch std)",
     # torch.onnx's TorchScript exporter loses the channel count of BigGAN's conditional

@@ -161,7 +161,9 @@ def test_a_signal_during_train_saves_a_checkpoint_and_says_how_to_resume(
     assert json.loads((run / "run.json").read_text())["step"] == step + 3
 
 
-def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(tmp_path: Path) -> None:
+def test_an_interrupted_run_resumes_to_the_uninterrupted_weights(
+    tmp_path: Path, ctrl_c_handler: None
+) -> None:
     class CtrlC(Callback):
         def on_step(self, trainer, record) -> None:
             if trainer.step == 10:
