@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
                     if model is not None and "width" in model.model_fields:
                         setup = {**setup, "architecture_options": {"width": 16}}
                     _append(out, "healthy", train(name, setup, seed, args.steps or 1250))
-    rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+    rows = longest_runs([json.loads(line) for line in out.read_text().splitlines() if line.strip()])
     md = table(rows)
     print(md)
     if not args.no_write:
@@ -500,6 +500,20 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.report import write_section
 
         write_section("diagnostics-general", md, doc=DOC)
+
+
+def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per ``(kind, scenario, seed)``: the one that ran the most steps.
+
+    A run cut short (stopped by a signal, its process killed and rerun) and its complete rerun
+    both land in the rows; the table counts the complete one.
+    """
+    best: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for r in rows:
+        key = (r.get("kind", ""), r["scenario"], int(r["seed"]))
+        if key not in best or r["steps"] > best[key]["steps"]:
+            best[key] = r
+    return list(best.values())
 
 
 def _done(out: Path) -> set[tuple[str, str, int]]:

@@ -393,3 +393,20 @@ def test_truth_of_judges_each_kept_checkpoint(tmp_path: Path) -> None:
     (empty / "config.json").write_text((run / "config.json").read_text())
     with pytest.raises(SystemExit, match="keeps no checkpoint"):
         truth_of(str(empty))
+
+
+def test_a_cut_short_run_and_its_rerun_count_once() -> None:
+    from benchmarks.diagnostics.general import longest_runs
+
+    rows = [
+        {"kind": "healthy", "scenario": "cgan", "seed": 0, "steps": 51},
+        {"kind": "healthy", "scenario": "cgan", "seed": 0, "steps": 1250},
+        {"kind": "healthy", "scenario": "cgan", "seed": 1, "steps": 1250},
+        {"kind": "failure", "scenario": "cgan", "seed": 0, "steps": 700},
+    ]
+    kept = longest_runs(rows)
+    assert sorted((r["kind"], r["seed"], r["steps"]) for r in kept) == [
+        ("failure", 0, 700),
+        ("healthy", 0, 1250),
+        ("healthy", 1, 1250),
+    ]
