@@ -56,8 +56,8 @@ def mnist_like(spec: DatasetSpec) -> bool:
 def mnist_features(data: object) -> Callable[[Tensor], Tensor] | None:
     """The MNIST classifier's features of samples, channel by channel (``(N, 128 C)``).
 
-    None unless the data are 28x28 MNIST-like images (1 or 3 channels) or MNIST padded to 32 px, and the classifier's
-    weights load.
+    None unless the data are 28x28 MNIST-like images (1 or 3 channels) or MNIST padded to 32
+    px, and the classifier's weights load.
     """
     spec = getattr(data, "spec", None)
     if spec is None or spec.modality != "image":
