@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ganzoo.specs import DatasetSpec
-
 Labeler = Callable[[Tensor], Tensor]
 
 
@@ -46,13 +44,6 @@ def cached(data: object, key: str, make: Callable[[], object]) -> object:
     return _cached(data, key, make)
 
 
-def mnist_like(spec: DatasetSpec) -> bool:
-    """Whether the MNIST classifier reads this data's samples (28x28, or MNIST padded to 32)."""
-    from ganzoo.metrics.classifier import reads
-
-    return reads(spec)
-
-
 def mnist_features(data: object) -> Callable[[Tensor], Tensor] | None:
     """The MNIST classifier's features of samples, channel by channel (``(N, 128 C)``).
 
@@ -62,7 +53,9 @@ def mnist_features(data: object) -> Callable[[Tensor], Tensor] | None:
     spec = getattr(data, "spec", None)
     if spec is None or spec.modality != "image":
         return None
-    if not mnist_like(spec):
+    from ganzoo.metrics.classifier import reads
+
+    if not reads(spec):
         return None
     device = data.device  # type: ignore[attr-defined]
     if not _cached(data, "classifier", lambda: _classifier_ok(device)):
@@ -129,7 +122,9 @@ def labelling(context: dict[str, object]) -> Labelling | None:
         )
     if spec.modality != "image" or spec.num_classes is None or data.y is None:  # type: ignore[attr-defined]
         return None
-    if not mnist_like(spec):
+    from ganzoo.metrics.classifier import reads
+
+    if not reads(spec):
         return None
     shape = tuple(spec.shape)
     device = data.device  # type: ignore[attr-defined]
