@@ -66,6 +66,11 @@ class RunningMedian:
         return len(self.values)
 
     @property
+    def peak(self) -> float:
+        """The largest value in the window (NaN when empty)."""
+        return max(self.values) if self.values else float("nan")
+
+    @property
     def median(self) -> float:
         if not self.values:
             return float("nan")

@@ -50,6 +50,13 @@ class ModeCollapseConfig(DiagnosticConfig):
         le=1,
         description="The null of that test: every mode gets >= this x its uniform share.",
     )
+    fresh: int = Field(
+        1000,
+        ge=0,
+        description="Samples drawn from G (fresh latents) at each check besides the grid, so "
+        "that a verdict rests on G as it is at the check, not on a window of older grids; "
+        "0: the grid only.",
+    )
 
 
 class SampleDiversityConfig(DiagnosticConfig):
@@ -119,11 +126,15 @@ class ExplodingGradientConfig(DiagnosticConfig):
         description="Losses whose scores are critic values: the same floor (the relative test "
         "against the run's own median decides).",
     )
-    relative: float = Field(10.0, gt=1, description="Warning: norm > relative * running median.")
-    critical_relative: float = Field(100.0, gt=1, description="Critical: > this * median.")
-    window: int = Field(50, ge=3, description="Records in the running median.")
+    relative: float = Field(
+        10.0,
+        gt=1,
+        description="Warning: norm > relative * the recent peak (highest accepted norm).",
+    )
+    critical_relative: float = Field(100.0, gt=1, description="Critical: > this * the peak.")
+    window: int = Field(50, ge=3, description="Accepted records the recent peak is taken over.")
     warmup: int = Field(
-        5, ge=1, description="Finite records in the median before any relative verdict."
+        5, ge=1, description="Finite records in the history before any relative verdict."
     )
     patience: int = Field(2, ge=1, description="Records in a row for a warning.")
 

@@ -157,14 +157,24 @@ class ModeCollapse(Diagnostic):
         ]
 
     def on_samples(self, step: int, samples: Tensor, context: dict[str, object]) -> list[Alarm]:
-        """Count the modes the samples hit (nothing when the data set has no modes to count)."""
+        """Count the modes the samples hit (nothing when the data set has no modes to count).
+
+        With the run's generator in ``context``, ``config.fresh`` more samples of fresh latents
+        (seeded by ``step``, so a rerun draws the same) join the grid: a grid is the same 64
+        latents at every check, and a window of several grids mixes G's of different steps (a
+        G that collapsed early and recovered still looked partial 750 steps later).
+        """
         lab = labelling(context)
         if lab is None:
             return []
         self.method = lab.method
+        g = context.get("generator")
         with torch.no_grad():
             labels = lab.fn(samples)
-        return self.check(step, labels, lab.num_modes, samples.shape[0])
+            if g is not None and self.config.fresh > 0:
+                more = g.sample(self.config.fresh, seed=step).float()  # type: ignore[attr-defined]
+                labels = torch.cat([labels.cpu(), lab.fn(more).cpu()])
+        return self.check(step, labels, lab.num_modes, labels.shape[0])
 
 
 def build(config: ModeCollapseConfig | None = None) -> ModeCollapse:

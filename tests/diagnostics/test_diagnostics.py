@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from ganzoo.api import build, list_entries
+from ganzoo.diagnostics.configs import ModeCollapseConfig
 from ganzoo.events import StepRecord
 
 REPO = Path(__file__).resolve().parents[2]
@@ -216,6 +217,46 @@ def test_mode_collapse_needs_enough_samples_for_partial() -> None:
     p = torch.tensor([0.25] + [1.0] * 9)
     weak = torch.multinomial(p / p.sum(), 1000, replacement=True, generator=g)
     assert ModeCollapse().check(500, weak, 10, 1000) == []
+
+
+class _RingG:
+    """A stand-in generator on ring-8 whose ``sample`` covers the first ``k`` modes."""
+
+    def __init__(self, data: object, k: int) -> None:
+        self.data, self.k, self.seeds = data, k, []
+
+    def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
+        self.seeds.append(seed)
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randint(0, self.k, (n,), generator=g)
+        return self.data.modes[idx] + 0.01 * torch.randn(n, 2, generator=g)
+
+
+def test_mode_collapse_judges_fresh_samples_of_the_current_generator() -> None:
+    """With the run's G in the context, 1,000 samples of fresh latents (seeded by the step) join
+    each 64-sample grid, so a verdict rests on G as it is now: a missing mode is a warning at
+    the first check, and a grid that misses a mode by chance is outvoted by G's own samples."""
+    from ganzoo.diagnostics.mode_collapse import ModeCollapse
+
+    data = build("ring-8", size=5000)
+    grid = lambda k, seed: _ring(k, n=64, seed=seed)[0]  # noqa: E731
+    seven = _RingG(data, 7)
+    alarms = ModeCollapse().on_samples(250, grid(7, 0), {"data": data, "generator": seven})
+    assert [a.severity for a in alarms] == ["warning"]
+    assert alarms[0].evidence["samples"] > 250 and alarms[0].evidence["modes_covered"] == 7
+    assert seven.seeds == [250]
+    healthy = _RingG(data, 8)
+    det = ModeCollapse()
+    assert det.on_samples(250, grid(7, 1), {"data": data, "generator": healthy}) == []
+    assert det.window[-1].sum() > 1000 and int((det.window[-1] > 0).sum()) == 8
+    # without a generator, the same grid alone is no verdict (64 samples, one grid)
+    assert ModeCollapse().on_samples(250, grid(7, 0), {"data": data}) == []
+    assert (
+        ModeCollapse(ModeCollapseConfig(fresh=0)).on_samples(
+            250, grid(7, 0), {"data": data, "generator": seven}
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("name", ["dcgan-mnist", "sngan-mnist"])

@@ -62,6 +62,26 @@ def test_exploding_gradient_waits_for_a_median() -> None:
     assert math.isfinite(alarms[0].evidence["running_median"])
 
 
+def test_exploding_gradient_judges_against_the_recent_peak() -> None:
+    """The default DCGAN on MNIST (seed 0, width 16): D's norm ~10-40, then ~1-5 while D
+    saturates (steps 300-550), then back to 100-150 as G recovers. 10x the median of that history
+    is no explosion; 10x its highest norm is."""
+    random.seed(0)
+
+    def rec(step: int, d: float) -> StepRecord:
+        return _critic(step, grad_norm_d=d, grad_norm_g=15.0, scores="logits")
+
+    early = [rec(50 * (i + 1), d) for i, d in enumerate([10.1, 7.2, 3.7, 3.2, 18.5])]
+    saturated = [rec(300 + 50 * i, 1.3 + 0.2 * i) for i in range(6)]
+    back = [rec(600 + 50 * i, d) for i, d in enumerate([35, 39, 42, 36, 118, 105, 128, 84, 126])]
+    assert _feed(build("exploding-gradient"), early + saturated + back) == []
+    boom = [rec(1050 + 50 * i, 2000.0) for i in range(2)]  # 16x the peak of 128
+    alarms = _feed(build("exploding-gradient"), early + saturated + back + boom)
+    assert [(a.severity, a.step) for a in alarms] == [("warning", 1100)]
+    assert alarms[0].evidence["recent_peak"] == 128.0
+    assert "recent peak 128" in alarms[0].message
+
+
 def test_record_detectors_never_compare_against_nonfinite() -> None:
     """NaN and inf statistics reach no comparison: no exception, no alarm quoting a NaN
     median, and only a non-finite gradient norm (a real failure) raises one."""
