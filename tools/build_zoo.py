@@ -330,11 +330,14 @@ def build(
     select_metric: str | None = None,
     select_n: int = 2_000,
     eval_n: int | None = None,
+    hub_parts: bool = True,
 ) -> dict[str, Any]:
     """Train ``seeds`` seeds of recipe ``name``, choose, export, evaluate and record the first.
 
     Rewrites zoo.json and docs/models.md. ``eval_n`` None: the pinned protocol's sample count
-    (10,000 images); fewer only for a trial build, never for a card that ships.
+    (10,000 images); fewer only for a trial build, never for a card that ships. ``hub_parts``
+    False pins the bundled generator only: no Hub-only D (and G beside an EMA) that a machine
+    without Hub access could not publish.
     """
     from ganzoo.training.config import load_config_file
     from ganzoo.zoo.seeds import run_seed
@@ -361,7 +364,8 @@ def build(
         print(f"{name} seed {seed}: {json.dumps(results[-1].metrics)}", flush=True)
     weights = export(name, results[0])
     entry = record(name, results, weights)
-    entry["weights"] = fine_tuning_parts(name, results[0].run_dir, entry["weights"], runs_dir)
+    if hub_parts:
+        entry["weights"] = fine_tuning_parts(name, results[0].run_dir, entry["weights"], runs_dir)
     zoo = read_zoo()  # read late: another build may have written
     entries = {m["name"]: m for m in zoo["models"]}
     entries[name] = {k: v for k, v in entry.items() if v is not None}
@@ -401,6 +405,12 @@ def main(argv: list[str] | None = None) -> None:
         help="samples of the final evaluation (default: the pinned protocol's 10,000; fewer "
         "only for a trial build into another checkout)",
     )
+    parser.add_argument(
+        "--no-hub-parts",
+        action="store_true",
+        help="pin the bundled generator only, not the checkpoint's D (and non-EMA G) as "
+        "Hub-only parts: for a build that cannot be pushed to the Hub",
+    )
     parser.add_argument("--list", action="store_true", help="print the recipe names and exit")
     parser.add_argument(
         "--docs-only",
@@ -429,6 +439,7 @@ def main(argv: list[str] | None = None) -> None:
             args.select_metric,
             args.select_n,
             args.eval_n,
+            hub_parts=not args.no_hub_parts,
         )
         print(f"{name}: {json.dumps(entry['metrics'])}", flush=True)
 

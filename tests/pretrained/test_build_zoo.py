@@ -86,6 +86,12 @@ def test_build_trains_seeds_chooses_and_records_the_spread(
     result = evaluate(model.eval(), n=500, seed=0)
     for key, value in spec.metrics.items():
         assert result.metrics[key] == pytest.approx(value, abs=1e-3), key
+    # a build that cannot reach the Hub pins the bundled generator alone (the runs are reused)
+    bz.build(
+        "tiny-dcgan", tmp_path / "runs", None, seeds=2, select_n=100, eval_n=500, hub_parts=False
+    )
+    spec = ModelSpec(**json.loads((tmp_path / "zoo.json").read_text())["models"][0])
+    assert [(w.role, bool(w.bundled)) for w in spec.weights] == [("generator", True)]
 
 
 def test_build_refuses_bad_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
