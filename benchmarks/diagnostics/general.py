@@ -90,6 +90,8 @@ class GeneralRun:
     seconds: float = 0.0
     at_alarm: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per alarm step (a string, as JSON keys are): ``{"truth": ..., "failed": ...}`` of G then."""
+    error: str = ""
+    """What the run raised, if it raised (a diverged run is a result; a signal is not)."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row (without ``kind``)."""
@@ -194,14 +196,16 @@ def train(
         watch = DiagnosticsCallback(build_diagnostics(None))
         snaps = AlarmSnapshots()
         trainer.callbacks += [watch, snaps]  # every callback sees the alarms watch emits
+        error = ""
         try:
             trainer.run()
         except Exception as exc:  # a run that dies is a failure its records should show
-            print(f"{name} seed {seed}: run raised {type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            print(f"{name} seed {seed}: run raised {error}")
         records = records_from_events(read_events(trainer.run_dir))
         g = trainer.ema if trainer.ema is not None else trainer.G
         truth, failed = ground_truth(g, trainer.data, records)
-        run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed)
+        run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed, error=error)
         run.alarms = [(a.source, a.step, a.severity) for a in watch.alarms]
         for step, state in sorted(snaps.states.items()):  # G as it was at each alarm's step
             g.load_state_dict(state)
@@ -476,7 +480,7 @@ def main(argv: list[str] | None = None) -> None:
         from ganzoo.building import architecture_spec, config_model
 
         only = set(args.only.split(",")) if args.only else None
-        done = _done(out)
+        done = done_runs(out)
         if args.kind != "healthy":
             for seed in range(args.first_seed, args.first_seed + args.seeds):
                 for name, f in FAILURES.items():
@@ -516,14 +520,19 @@ def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(best.values())
 
 
-def _done(out: Path) -> set[tuple[str, str, int]]:
-    """``(kind, scenario, seed)`` of the rows ``out`` holds already: a rerun skips them."""
+def done_runs(out: Path) -> set[tuple[str, str, int]]:
+    """``(kind, scenario, seed)`` of the rows ``out`` holds already: a rerun skips them, except
+    a run a signal cut short (``RunInterrupted``), which a rerun runs again."""
     import json
 
     if not out.is_file():
         return set()
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
-    return {(r.get("kind", ""), r["scenario"], int(r["seed"])) for r in rows}
+    return {
+        (r.get("kind", ""), r["scenario"], int(r["seed"]))
+        for r in rows
+        if not r.get("error", "").startswith("RunInterrupted")
+    }
 
 
 def _append(out: Path, kind: str, run: GeneralRun) -> None:

@@ -4,6 +4,7 @@ labelled samples with a stated confidence."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from pathlib import Path
@@ -430,3 +431,29 @@ def test_a_cut_short_run_and_its_rerun_count_once() -> None:
         ("healthy", 0, 1250),
         ("healthy", 1, 1250),
     ]
+
+
+def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> None:
+    from benchmarks.diagnostics.general import done_runs
+
+    out = tmp_path / "rows.jsonl"
+    assert done_runs(out) == set()
+    rows = [
+        {
+            "kind": "healthy",
+            "scenario": "cgan",
+            "seed": 0,
+            "steps": 51,
+            "error": "RunInterrupted: interrupted by SIGTERM at step 51 of 1250",
+        },
+        {"kind": "healthy", "scenario": "dcgan", "seed": 0, "steps": 1250},
+        {
+            "kind": "failure",
+            "scenario": "g-lr-x100",
+            "seed": 3,
+            "steps": 400,
+            "error": "TrainingError: training diverged: non-finite loss",
+        },
+    ]
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert done_runs(out) == {("healthy", "dcgan", 0), ("failure", "g-lr-x100", 3)}
