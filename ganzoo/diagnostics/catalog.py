@@ -14,10 +14,12 @@ ENTRIES: list[Spec] = [
     DiagnosticSpec(
         name="mode-collapse",
         summary="Labelled mode coverage: modes hit and KL(class histogram || uniform) of samples.",
-        description="Labels each sample grid (the MNIST classifier for mnist/stacked-mnist, the "
-        "nearest mode within 3 sigma for ring-8/grid-25). Full collapse (critical): one batch "
-        "covers <= max(1, 10% of M) modes. Partial collapse (warning): over a window of >= 25*M "
-        "labelled samples a mode gets < 10% of its uniform share, or KL(hist || uniform) > 0.5 "
+        description="Labels each sample grid and 1,000 fresh samples of the run's G (the MNIST "
+        "classifier for mnist/stacked-mnist, the nearest mode within 3 sigma for "
+        "ring-8/grid-25). Full collapse (critical): one check covers <= max(1, 10% of M) modes. "
+        "Partial collapse (warning): over >= 25*M labelled samples (a window of the latest "
+        "checks when one has fewer) a mode gets < 10% of its uniform share, or "
+        "KL(hist || uniform) > 0.5 "
         "(collapse to k of M gives ln(M/k); healthy trained MNIST models measure 0.05-0.22).",
         paper="Srivastava et al. 2017 (VEEGAN); Lin et al. 2018 (PacGAN)",
         builder=_M + "mode_collapse:build",
@@ -83,9 +85,10 @@ ENTRIES: list[Spec] = [
     ),
     DiagnosticSpec(
         name="exploding-gradient",
-        summary="Non-finite gradient norms, or norms above 100 and 10x their running median.",
+        summary="Non-finite gradient norms, or norms above 100 and 10x their recent peak.",
         description="Per record, for G and D: a non-finite norm is critical at once; a norm above "
-        "100 (ganhacks) and 10x its running median for 2 records is a warning, above 100x critical.",
+        "100 (ganhacks) and 10x the highest of its last 50 accepted norms for 2 records is a "
+        "warning, above 100x critical.",
         paper="Chintala et al. 2016, ganhacks (How to Train a GAN)",
         builder=_M + "exploding:build",
         config=_C + "ExplodingGradientConfig",
