@@ -90,8 +90,9 @@ class GeneralRun:
     seconds: float = 0.0
     at_alarm: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per alarm step (a string, as JSON keys are): ``{"truth": ..., "failed": ...}`` of G then."""
-    error: str = ""
-    """What the run raised, if it raised (a diverged run is a result; a signal is not)."""
+    raised: str = ""
+    """What training raised, if it raised (a diverged run is a result; a signal is not). Not
+    ``error``: a row with an ``error`` is one that did not run."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row (without ``kind``)."""
@@ -196,16 +197,16 @@ def train(
         watch = DiagnosticsCallback(build_diagnostics(None))
         snaps = AlarmSnapshots()
         trainer.callbacks += [watch, snaps]  # every callback sees the alarms watch emits
-        error = ""
+        raised = ""
         try:
             trainer.run()
         except Exception as exc:  # a run that dies is a failure its records should show
-            error = f"{type(exc).__name__}: {exc}"
-            print(f"{name} seed {seed}: run raised {error}")
+            raised = f"{type(exc).__name__}: {exc}"
+            print(f"{name} seed {seed}: run raised {raised}")
         records = records_from_events(read_events(trainer.run_dir))
         g = trainer.ema if trainer.ema is not None else trainer.G
         truth, failed = ground_truth(g, trainer.data, records)
-        run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed, error=error)
+        run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed, raised=raised)
         run.alarms = [(a.source, a.step, a.severity) for a in watch.alarms]
         for step, state in sorted(snaps.states.items()):  # G as it was at each alarm's step
             g.load_state_dict(state)
@@ -336,7 +337,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "ground truth at the end (median) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    fails = [r for r in rows if r.get("kind") == "failure" and "error" not in r]
+    fails = [r for r in rows if r.get("kind") == "failure" and not r.get("error")]
     for name, sc in FAILURES.items():
         rs = [r for r in fails if r["scenario"] == name]
         if not rs:
@@ -366,7 +367,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         "(/ 10k) | alarms (source: runs) | ground truth at the end (median) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    healthy = [r for r in rows if r.get("kind") == "healthy" and "error" not in r]
+    healthy = [r for r in rows if r.get("kind") == "healthy" and not r.get("error")]
     for name in dict.fromkeys(r["scenario"] for r in healthy):
         rs = [r for r in healthy if r["scenario"] == name]
         steps = sum(r["steps"] for r in rs)
@@ -376,7 +377,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{_rate(verdicts.count('confirmed'), steps)} | "
             f"{_rate(verdicts.count('false'), steps)} | {_alarm_counts(rs)} | {_truth(rs)} |"
         )
-    errors = [r for r in rows if "error" in r]
+    errors = [r for r in rows if r.get("error")]
     for r in errors:
         lines.append(f"\n{r['scenario']} seed {r['seed']} did not run: {r['error']}")
     lines += ["", _scale(rows)]
@@ -385,7 +386,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def _scale(rows: list[dict[str, Any]]) -> str:
     """One line: how many runs, seeds and steps the tables stand on, and their wall times."""
-    done = [r for r in rows if "error" not in r]
+    done = [r for r in rows if not r.get("error")]
     parts = []
     for kind, what in (("failure", "scenario"), ("healthy", "architecture")):
         rs = [r for r in done if r.get("kind") == kind]
@@ -531,7 +532,7 @@ def done_runs(out: Path) -> set[tuple[str, str, int]]:
     return {
         (r.get("kind", ""), r["scenario"], int(r["seed"]))
         for r in rows
-        if not r.get("error", "").startswith("RunInterrupted")
+        if not r.get("raised", "").startswith("RunInterrupted")
     }
 
 

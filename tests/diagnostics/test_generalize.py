@@ -444,7 +444,7 @@ def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> Non
             "scenario": "cgan",
             "seed": 0,
             "steps": 51,
-            "error": "RunInterrupted: interrupted by SIGTERM at step 51 of 1250",
+            "raised": "RunInterrupted: interrupted by SIGTERM at step 51 of 1250",
         },
         {"kind": "healthy", "scenario": "dcgan", "seed": 0, "steps": 1250},
         {
@@ -452,7 +452,7 @@ def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> Non
             "scenario": "g-lr-x100",
             "seed": 3,
             "steps": 400,
-            "error": "TrainingError: training diverged: non-finite loss",
+            "raised": "TrainingError: training diverged: non-finite loss",
         },
     ]
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
