@@ -124,7 +124,7 @@ class ExplodingGradientConfig(DiagnosticConfig):
         100.0,
         gt=0,
         description="Losses whose scores are critic values: the same floor (the relative test "
-        "against the run's own median decides).",
+        "against the run's own recent peak decides).",
     )
     relative: float = Field(
         10.0,

@@ -36,7 +36,7 @@ class ExplodingGradient(Diagnostic):
 
     def __init__(self, config: ExplodingGradientConfig | None = None) -> None:
         self.config = config or ExplodingGradientConfig()
-        self.medians = {
+        self.history = {
             "g": RunningMedian(self.config.window),
             "d": RunningMedian(self.config.window),
         }
@@ -56,7 +56,7 @@ class ExplodingGradient(Diagnostic):
         severity = None
         worst = ("", 0.0, float("nan"), float("nan"))
         for net, value in norms.items():
-            hist = self.medians[net]
+            hist = self.history[net]
             if math.isinf(value) or (math.isnan(value) and len(hist) > 0):
                 severity, worst = "critical", (net, value, hist.peak, hist.median)
                 break

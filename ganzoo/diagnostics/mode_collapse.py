@@ -161,8 +161,8 @@ class ModeCollapse(Diagnostic):
 
         With the run's generator in ``context``, ``config.fresh`` more samples of fresh latents
         (seeded by ``step``, so a rerun draws the same) join the grid: a grid is the same 64
-        latents at every check, and a window of several grids mixes G's of different steps (a
-        G that collapsed early and recovered still looked partial 750 steps later).
+        latents at every check, and a window of several grids mixes G's of different steps
+        (the general benchmark saw partial-collapse warnings on such windows of a healthy G).
         """
         lab = labelling(context)
         if lab is None:
