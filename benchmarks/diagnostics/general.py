@@ -26,6 +26,7 @@ are judged by the end truth alone, as they were.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
@@ -36,10 +37,12 @@ from typing import Any
 
 import torch
 
-from ganzoo.events import Alarm, Event
+from ganzoo.events import Alarm, Event, StepRecord
 from ganzoo.training.callbacks import Callback
 
 SMALL = {"width": 8, "latent_dim": 32}
+SMALL_DCGAN = {"architecture": "dcgan", "architecture_options": SMALL}
+MODERN = {"width": 8}
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,35 @@ FAILURES: dict[str, Failure] = {
         {"architecture": "dcgan", "architecture_options": {**SMALL, "d_norm": "none"}},
         ("sample-quality", "mode-collapse", "sample-diversity"),
     ),
+    # the same failures on the newer architectures (width 8: a step costs 0.1-0.3 s on one
+    # thread, so 750 steps) and under the two augmentations
+    "sngan-resnet-g-lr-x100": Failure(
+        {
+            "architecture": "sngan-resnet",
+            "architecture_options": MODERN,
+            "optimizer": {"lr_g": 2e-2},
+        },
+        ("sample-quality", "mode-collapse", "sample-diversity", "exploding-gradient"),
+        steps=750,
+    ),
+    "biggan-d-starved": Failure(
+        {"architecture": "biggan", "architecture_options": MODERN, "optimizer": {"lr_d": 1e-5}},
+        ("sample-quality", "mode-collapse", "sample-diversity"),
+        steps=750,
+    ),
+    "stylegan2-g-lr-x100": Failure(
+        {"architecture": "stylegan2", "architecture_options": MODERN, "optimizer": {"lr_g": 0.2}},
+        ("sample-quality", "mode-collapse", "sample-diversity", "exploding-gradient"),
+        steps=750,
+    ),
+    "ada-d-starved": Failure(
+        {**SMALL_DCGAN, "augment": "ada", "optimizer": {"lr_d": 1e-5}},
+        ("sample-quality", "mode-collapse", "sample-diversity"),
+    ),
+    "diffaugment-g-lr-x100": Failure(
+        {**SMALL_DCGAN, "augment": "diffaugment", "optimizer": {"lr_g": 2e-2}},
+        ("sample-quality", "mode-collapse", "sample-diversity", "exploding-gradient"),
+    ),
 }
 
 
@@ -90,6 +122,10 @@ class GeneralRun:
     seconds: float = 0.0
     at_alarm: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per alarm step (a string, as JSON keys are): ``{"truth": ..., "failed": ...}`` of G then."""
+    at_record: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The same at every step record's step (every 50 steps; the sample checks among them)."""
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """The run's step records (metrics.jsonl's ``step`` rows): what record detectors read."""
     raised: str = ""
     """What training raised, if it raised (a diverged run is a result; a signal is not). Not
     ``error``: a row with an ``error`` is one that did not run."""
@@ -99,26 +135,35 @@ class GeneralRun:
         return asdict(self)
 
 
-class AlarmSnapshots(Callback):
-    """A training callback: on each step an alarm is raised, a CPU copy of G's weights (the
-    EMA's when the run keeps one), so that G can be judged as it was when the alarm fired.
+class Snapshots(Callback):
+    """A training callback: CPU copies of G's weights (the EMA's when the run keeps one) on
+    each step an alarm is raised and at each step record, so that G can be judged as it was
+    then.
 
-    ``states`` maps the alarm's step to the copy (one per step, however many alarms share it).
-    The copy is taken when the alarm is emitted, which is on the step it names (the detectors
-    judge the record or the sample grid of the step just trained).
+    ``states`` maps an alarm's step to its copy (one per step, however many alarms share it);
+    the copy is taken when the alarm is emitted, which is on the step it names (the detectors
+    judge the record or the sample grid of the step just trained). ``checks`` maps each record's
+    step to its copy: with them and the run's records, a changed record detector can be scored
+    again without training again (`replay`).
     """
 
     def __init__(self) -> None:
         self.states: dict[int, dict[str, torch.Tensor]] = {}
+        self.checks: dict[int, dict[str, torch.Tensor]] = {}
+
+    @staticmethod
+    def _copy(trainer: Any) -> dict[str, torch.Tensor]:
+        g = trainer.ema if trainer.ema is not None else trainer.G
+        return {k: v.detach().to("cpu", copy=True) for k, v in g.state_dict().items()}
 
     def on_event(self, trainer: Any, event: Event) -> None:
         """Copy G's weights on the first alarm of a step."""
-        if not isinstance(event, Alarm) or event.step in self.states:
-            return
-        g = trainer.ema if trainer.ema is not None else trainer.G
-        self.states[event.step] = {
-            k: v.detach().to("cpu", copy=True) for k, v in g.state_dict().items()
-        }
+        if isinstance(event, Alarm) and event.step not in self.states:
+            self.states[event.step] = self._copy(trainer)
+
+    def on_step(self, trainer: Any, record: StepRecord) -> None:
+        """Copy G's weights at a step record."""
+        self.checks[record.step] = self._copy(trainer)
 
 
 def ground_truth(model: Any, data: Any, records: list[Any]) -> tuple[dict[str, float], bool]:
@@ -195,7 +240,7 @@ def train(
         trainer = Trainer.create(cfg)
         trainer.callbacks.append(MetricsLogger(trainer.run_dir / "metrics.jsonl"))
         watch = DiagnosticsCallback(build_diagnostics(None))
-        snaps = AlarmSnapshots()
+        snaps = Snapshots()
         trainer.callbacks += [watch, snaps]  # every callback sees the alarms watch emits
         raised = ""
         try:
@@ -203,16 +248,21 @@ def train(
         except Exception as exc:  # a run that dies is a failure its records should show
             raised = f"{type(exc).__name__}: {exc}"
             print(f"{name} seed {seed}: run raised {raised}")
-        records = records_from_events(read_events(trainer.run_dir))
+        events = read_events(trainer.run_dir)
+        records = records_from_events(events)
         g = trainer.ema if trainer.ema is not None else trainer.G
         truth, failed = ground_truth(g, trainer.data, records)
         run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed, raised=raised)
         run.alarms = [(a.source, a.step, a.severity) for a in watch.alarms]
-        for step, state in sorted(snaps.states.items()):  # G as it was at each alarm's step
-            g.load_state_dict(state)
-            then = [r for r in records if r.step <= step]
-            t, f = ground_truth(g, trainer.data, then)
-            run.at_alarm[str(step)] = {"truth": t, "failed": f}
+        run.records = [e for e in events if e.get("event") == "step"]
+        for states, into in ((snaps.checks, run.at_record), (snaps.states, run.at_alarm)):
+            for step, state in sorted(states.items()):  # G as it was at that step
+                if str(step) in run.at_record:  # an alarm on a record's step: judged already
+                    into[str(step)] = run.at_record[str(step)]
+                    continue
+                g.load_state_dict(state)
+                t, f = ground_truth(g, trainer.data, [r for r in records if r.step <= step])
+                into[str(step)] = {"truth": t, "failed": f}
         run.seconds = time.perf_counter() - t0
     return run
 
@@ -265,7 +315,8 @@ def truth_of(target: str) -> list[tuple[str, dict[str, float], bool]]:
 
 
 def healthy_setups() -> dict[str, dict[str, Any]]:
-    """Every registered architecture with its default loss and data (as ``ganzoo train NAME``)."""
+    """Every registered architecture with its default loss and data (as ``ganzoo train NAME``),
+    and the default DCGAN under each augmentation (``dcgan+diffaugment``, ``dcgan+ada``)."""
     from ganzoo.registry import list_specs
 
     out = {}
@@ -275,6 +326,41 @@ def healthy_setups() -> dict[str, dict[str, Any]]:
         if data and data != "mnist":
             setup["data"] = data
         out[s.name] = setup
+    for augment in ("diffaugment", "ada"):  # the augmentations, on the default DCGAN
+        out[f"dcgan+{augment}"] = {"architecture": "dcgan", "augment": augment}
+    return out
+
+
+def replay(
+    rows: list[dict[str, Any]], detectors: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows as they would be with ``detectors`` (name: config overrides) in place of the
+    same detectors as run: their alarms raised again from each row's stored records, and each
+    judged by the ground truth at its step (`GeneralRun.at_record`). No training.
+
+    Only record detectors can be replayed (the sample detectors judge grids the rows do not
+    keep). A row without records (written before they were stored) is dropped.
+    """
+    from ganzoo.building import build_entry
+    from ganzoo.diagnostics.report import records_from_events
+
+    out = []
+    for row in rows:
+        if not row.get("records"):
+            continue
+        built = [build_entry(name, **options) for name, options in detectors.items()]
+        if any(d.wants_samples for d in built):
+            raise SystemExit(f"only record detectors can be replayed, not {list(detectors)}")
+        alarms = [list(a) for a in row["alarms"] if a[0] not in detectors]
+        for record in records_from_events(row["records"]):
+            for d in built:
+                alarms += [[a.source, a.step, a.severity] for a in d.on_step(record)]
+        alarms.sort(key=lambda a: a[1])
+        at = dict(row.get("at_alarm") or {})
+        for _, step, _ in alarms:  # a replayed alarm's step: G as its record saw it
+            if str(step) in row["at_record"]:
+                at.setdefault(str(step), row["at_record"][str(step)])
+        out.append({**row, "alarms": alarms, "at_alarm": at})
     return out
 
 
@@ -440,7 +526,6 @@ def _truth(rs: list[dict[str, Any]]) -> str:  # the medians of the end truth
 def main(argv: list[str] | None = None) -> None:
     """``python -m benchmarks.diagnostics.general``: run (or read back) and tabulate."""
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.diagnostics.general")
     parser.add_argument("--seeds", type=int, default=10, help="Seeds per failure scenario.")
@@ -469,6 +554,14 @@ def main(argv: list[str] | None = None) -> None:
         help="Print the ground truth of each kept checkpoint of a run directory (or of a "
         "pretrained model) and exit; runs nothing else.",
     )
+    parser.add_argument(
+        "--replay",
+        action="append",
+        default=[],
+        metavar="DETECTOR[:KEY=VALUE,...]",
+        help="Tabulate --out with this record detector (and these config overrides) in place of "
+        "the one run, its alarms raised again from the stored records; runs and writes nothing.",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     if args.truth_of:
@@ -477,6 +570,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{name}: {'failed' if failed else 'healthy'} ({figures})")
         return
     out = Path(args.out)
+    if args.replay:
+        rows = longest_runs(_read_rows(out))
+        print(table(replay(rows, dict(_detector_option(v) for v in args.replay))))
+        return
     if not args.table_only:
         from ganzoo.building import architecture_spec, config_model
 
@@ -493,11 +590,11 @@ def main(argv: list[str] | None = None) -> None:
                 for name, setup in healthy_setups().items():
                     if (only is not None and name not in only) or ("healthy", name, seed) in done:
                         continue
-                    model = config_model(architecture_spec(name))
+                    model = config_model(architecture_spec(setup["architecture"]))
                     if model is not None and "width" in model.model_fields:
                         setup = {**setup, "architecture_options": {"width": 16}}
                     _append(out, "healthy", train(name, setup, seed, args.steps or 1250))
-    rows = longest_runs([json.loads(line) for line in out.read_text().splitlines() if line.strip()])
+    rows = longest_runs(_read_rows(out))
     md = table(rows)
     print(md)
     if not args.no_write:
@@ -505,6 +602,26 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.report import write_section
 
         write_section("diagnostics-general", md, doc=DOC)
+
+
+def _read_rows(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+
+
+def _detector_option(text: str) -> tuple[str, dict[str, Any]]:
+    """``NAME[:KEY=VALUE,...]`` as ``(NAME, {KEY: VALUE})``, values read as JSON when they
+    parse (numbers, booleans), else as text."""
+    name, _, rest = text.partition(":")
+    options: dict[str, Any] = {}
+    for pair in filter(None, rest.split(",")):
+        key, eq, value = pair.partition("=")
+        if not eq:
+            raise SystemExit(f"--replay {text}: {pair!r} is not KEY=VALUE")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return name, options
 
 
 def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -524,8 +641,6 @@ def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def done_runs(out: Path) -> set[tuple[str, str, int]]:
     """``(kind, scenario, seed)`` of the rows ``out`` holds already: a rerun skips them, except
     a run a signal cut short (``RunInterrupted``), which a rerun runs again."""
-    import json
-
     if not out.is_file():
         return set()
     rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
@@ -537,8 +652,6 @@ def done_runs(out: Path) -> set[tuple[str, str, int]]:
 
 
 def _append(out: Path, kind: str, run: GeneralRun) -> None:
-    import json
-
     with out.open("a") as fh:
         fh.write(json.dumps({"kind": kind, **run.as_dict()}) + "\n")
 

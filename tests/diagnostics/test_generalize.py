@@ -241,11 +241,13 @@ def test_general_benchmark_table_and_matrix() -> None:
         sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import FAILURES, healthy_setups, table, wilson
 
-    assert set(healthy_setups()) == {s.name for s in list_entries("architecture")}
+    archs = {s.name for s in list_entries("architecture")}
+    assert set(healthy_setups()) == archs | {"dcgan+diffaugment", "dcgan+ada"}
     # an architecture whose default data is not MNIST trains on its own (pacgan: ring-8)
     for name, setup in healthy_setups().items():
-        spec = next(s for s in list_entries("architecture") if s.name == name)
+        spec = next(s for s in list_entries("architecture") if s.name == setup["architecture"])
         assert setup.get("data", "mnist") == (spec.default_data or "mnist")
+        assert setup.get("augment", "none") == (name.partition("+")[2] or "none")
     lo, hi = wilson(10, 10)
     assert hi == 1.0 and 0.69 < lo < 0.73  # 10 of 10: 95% CI 0.72-1.00
     rows = [
@@ -355,7 +357,7 @@ def test_general_benchmark_judges_alarms_at_their_step() -> None:
     assert "1,250-1,250 steps a run" in md and "101 s median, 100-102 s" in md
 
 
-def test_alarm_snapshots_copy_g_at_the_alarm_step() -> None:
+def test_snapshots_copy_g_at_the_alarm_step_and_at_each_record() -> None:
     """The callback keeps one CPU copy of G's weights per alarm step, taken when the alarm is
     emitted, unchanged by later training; the EMA's when the run keeps one."""
     import sys
@@ -364,12 +366,12 @@ def test_alarm_snapshots_copy_g_at_the_alarm_step() -> None:
     repo = Path(__file__).resolve().parents[2]
     if str(repo) not in sys.path:
         sys.path.insert(0, str(repo))
-    from benchmarks.diagnostics.general import AlarmSnapshots
+    from benchmarks.diagnostics.general import Snapshots
     from ganzoo.events import Alarm, Notice
 
     g, ema = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
     run = SimpleNamespace(G=g, ema=None)
-    snaps = AlarmSnapshots()
+    snaps = Snapshots()
     alarm = Alarm("mode-collapse", 250, "critical", "m", "s", "mode-collapse")
     snaps.on_event(run, alarm)
     before = g.weight.detach().clone()
@@ -382,6 +384,60 @@ def test_alarm_snapshots_copy_g_at_the_alarm_step() -> None:
     run.ema = ema
     snaps.on_event(run, Alarm("exploding-gradient", 500, "warning", "m", "s", "e"))
     assert torch.equal(snaps.states[500]["weight"], ema.weight.detach())
+    # and at every step record, for the replay of record detectors
+    snaps.on_step(run, StepRecord(550, 1.0, 1.0, 0.0, 0.0))
+    assert list(snaps.checks) == [550]
+    assert torch.equal(snaps.checks[550]["weight"], ema.weight.detach())
+
+
+def _d_wins(step: int) -> dict:
+    """A metrics.jsonl step row in which D wins outright (non-saturating logits)."""
+    return {
+        "event": "step", "step": step, "loss_d": 0.01, "loss_g": 6.0, "d_real": 5.0,
+        "d_fake": -5.0, "p_fake": 0.01, "d_accuracy": 1.0, "r_t": 1.0, "scores": "logits",
+        "loss_name": "non-saturating",
+    }  # fmt: skip
+
+
+def test_replay_raises_a_record_detectors_alarms_again_and_judges_them_at_their_step() -> None:
+    """``--replay``: a record detector with other settings is run again over a row's stored
+    records; its alarms replace the ones it raised, the other detectors' alarms stay, and each
+    replayed alarm is judged by the ground truth stored at its record's step."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import _detector_option, alarm_verdicts, replay
+
+    steps = range(50, 801, 50)
+    row = {
+        "kind": "healthy", "scenario": "dcgan", "seed": 3, "steps": 800, "failed": False,
+        "truth": {"near": 0.6},
+        "alarms": [["d-overpowering", 450, "critical"], ["mode-collapse", 250, "warning"]],
+        "at_alarm": {"450": {"truth": {}, "failed": False}, "250": {"truth": {}, "failed": True}},
+        "records": [_d_wins(s) for s in steps],
+        "at_record": {str(s): {"truth": {}, "failed": s in (250, 700)} for s in steps},
+    }  # fmt: skip
+    old = {k: v for k, v in row.items() if k != "records"}
+    same = replay([row], {"d-overpowering": {}})[0]  # as run: D wins from step 250, 5 records
+    assert [tuple(a[:2]) for a in same["alarms"]] == [
+        ("mode-collapse", 250),
+        ("d-overpowering", 450),
+    ]
+    assert alarm_verdicts(same) == ["confirmed", "false"]
+    later = replay([row], dict([_detector_option("d-overpowering:warmup_steps=450")]))[0]
+    assert [tuple(a[:2]) for a in later["alarms"]] == [
+        ("mode-collapse", 250),
+        ("d-overpowering", 700),
+    ]
+    assert alarm_verdicts(later) == ["confirmed", "confirmed"]  # G failed at step 700
+    assert {k: v for k, v in row.items() if k != "records"} == old  # the row is not changed
+    assert replay([{**row, "records": []}], {"d-overpowering": {}}) == []  # an old row: dropped
+    with pytest.raises(SystemExit, match="only record detectors"):
+        replay([row], {"mode-collapse": {}})
+    with pytest.raises(SystemExit, match="is not KEY=VALUE"):
+        _detector_option("d-overpowering:warmup_steps")
 
 
 def test_truth_of_judges_each_kept_checkpoint(tmp_path: Path) -> None:
