@@ -35,7 +35,9 @@ docs:
 test: install-dev
 	$(MAKE) lint
 	GANZOO_STRICT_PLUGINS=1 $(BIN)/ganzoo plugins
-	$(BIN)/python -m pytest -q -ra --durations=15
+	# one worker a core (at most 8), one thread each: 661 s against 1,012 s in one process on
+	# the 2-core machine (docs/contributing.md, "Parallel tests")
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -ra --durations=15 -n auto --maxprocesses 8
 	$(MAKE) docs
 
 bench: install-dev
