@@ -149,11 +149,12 @@ class Snapshots(Callback):
     ``states`` maps an alarm's step to its copy (one per step, however many alarms share it);
     the copy is taken when the alarm is emitted, which is on the step it names (the detectors
     judge the record or the sample grid of the step just trained). ``checks`` maps each record's
-    step to its copy: with them and the run's records, a changed record detector can be scored
-    again without training again (`replay`).
+    step to its copy (only with ``every_record``): with them and the run's records, a changed
+    record detector can be scored again without training again (`replay`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, every_record: bool = True) -> None:
+        self.every_record = every_record
         self.states: dict[int, dict[str, torch.Tensor]] = {}
         self.checks: dict[int, dict[str, torch.Tensor]] = {}
 
@@ -168,8 +169,9 @@ class Snapshots(Callback):
             self.states[event.step] = self._copy(trainer)
 
     def on_step(self, trainer: Any, record: StepRecord) -> None:
-        """Copy G's weights at a step record."""
-        self.checks[record.step] = self._copy(trainer)
+        """Copy G's weights at a step record (with ``every_record``)."""
+        if self.every_record:
+            self.checks[record.step] = self._copy(trainer)
 
 
 def ground_truth(model: Any, data: Any, records: list[Any]) -> tuple[dict[str, float], bool]:
@@ -253,7 +255,7 @@ def train(
         trainer = Trainer.create(cfg)
         trainer.callbacks.append(MetricsLogger(trainer.run_dir / "metrics.jsonl"))
         watch = DiagnosticsCallback(build_diagnostics(None))
-        snaps = Snapshots()
+        snaps = Snapshots(every_record=record_truths)
         trainer.callbacks += [watch, snaps]  # every callback sees the alarms watch emits
         raised = ""
         try:
@@ -268,8 +270,7 @@ def train(
         run = GeneralRun(name, seed, trainer.step, truth=truth, failed=failed, raised=raised)
         run.alarms = [(a.source, a.step, a.severity) for a in watch.alarms]
         run.records = [e for e in events if e.get("event") == "step"]
-        checks = snaps.checks if record_truths else {}
-        for states, into in ((checks, run.at_record), (snaps.states, run.at_alarm)):
+        for states, into in ((snaps.checks, run.at_record), (snaps.states, run.at_alarm)):
             for step, state in sorted(states.items()):  # G as it was at that step
                 if str(step) in run.at_record:  # an alarm on a record's step: judged already
                     into[str(step)] = run.at_record[str(step)]

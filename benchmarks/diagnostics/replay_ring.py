@@ -10,50 +10,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
-import tempfile
-from pathlib import Path
 
 import torch
 
 
 def run(seed: int, warmups: list[int]) -> dict[str, int | None]:
-    """Train ``ring-d-boost`` with ``seed``; the delay of ``d-overpowering`` at each warm-up."""
-    from benchmarks.diagnostics.scenarios import TRAIN_SCENARIOS, _Intervention
+    """Train ``ring-d-boost`` with ``seed`` by the tuned benchmark's own ``train_run``, no
+    detector watching; the delay of ``d-overpowering`` replayed at each warm-up."""
+    from benchmarks.diagnostics.scenarios import train_run
     from ganzoo.building import build_entry
-    from ganzoo.diagnostics.report import records_from_events
-    from ganzoo.training.callbacks import MetricsLogger
-    from ganzoo.training.config import TrainConfig
-    from ganzoo.training.loop import Trainer
-    from ganzoo.training.rundir import read_events
 
-    sc = TRAIN_SCENARIOS["ring-d-boost"]
-    lo, hi = sc.onset or (sc.steps // 3, sc.steps // 2)
-    onset = random.Random(seed).randrange(lo, hi) // 50 * 50  # as the tuned benchmark draws S
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg = TrainConfig(
-            architecture="gan",
-            data="ring-8",
-            data_options={"size": 20000},
-            loss="non-saturating",
-            steps=sc.steps,
-            seed=seed,
-            out=str(Path(tmp) / "run"),
-            log_every=50,
-            sample_every=500,
-            checkpoint_every=10**9,
-            diagnostics=[],
-        )
-        trainer = Trainer.create(cfg)
-        trainer.callbacks.append(MetricsLogger(trainer.run_dir / "metrics.jsonl"))
-        trainer.callbacks.append(_Intervention(sc.intervention, onset))  # type: ignore[arg-type]
-        trainer.run()
-        records = records_from_events(read_events(trainer.run_dir))
-    row: dict[str, int | None] = {"seed": seed, "onset": onset}
+    result = train_run("ring-d-boost", seed, diagnostics=False)
+    assert result.onset is not None  # ring-d-boost forces its failure at a drawn step
+    row: dict[str, int | None] = {"seed": seed, "onset": result.onset}
     for w in warmups:
         detector = build_entry("d-overpowering", warmup_steps=w)
-        steps = [a.step for r in records for a in detector.on_step(r)]
-        row[f"warmup_{w}"] = steps[0] - onset if steps else None
+        steps = [a.step for r in result.records for a in detector.on_step(r)]
+        row[f"warmup_{w}"] = steps[0] - result.onset if steps else None
     return row
 
 

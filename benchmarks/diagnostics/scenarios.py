@@ -43,6 +43,8 @@ class RunResult:
     detectors: tuple[str, ...] = ALL_DETECTORS
     alarms: list[tuple[str, int]] = field(default_factory=list)
     seconds: float = 0.0
+    records: list[StepRecord] = field(default_factory=list)
+    """The run's step records (what record detectors read; ``replay_ring`` replays them)."""
 
 
 def _build(names: tuple[str, ...]) -> list[Any]:
@@ -199,9 +201,11 @@ def train_run(
     (non-saturating; needs ``GANZOO_DATA``)."""
     import os
 
+    from ganzoo.diagnostics.report import records_from_events
     from ganzoo.training.callbacks import MetricsLogger
     from ganzoo.training.config import TrainConfig
     from ganzoo.training.loop import Trainer
+    from ganzoo.training.rundir import read_events
     from ganzoo.training.watch import DiagnosticsCallback
 
     sc = TRAIN_SCENARIOS[scenario]
@@ -245,6 +249,7 @@ def train_run(
         t0 = time.perf_counter()
         trainer.run()
         seconds = time.perf_counter() - t0
+        records = records_from_events(read_events(trainer.run_dir))
     result = RunResult(
         scenario,
         seed,
@@ -254,6 +259,7 @@ def train_run(
         sc.tolerated,
         detectors=sc.detectors,
         seconds=seconds,
+        records=records,
     )
     if watch is not None:
         result.alarms = [(a.source, a.step) for a in watch.alarms]

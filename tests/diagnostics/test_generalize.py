@@ -388,6 +388,9 @@ def test_snapshots_copy_g_at_the_alarm_step_and_at_each_record() -> None:
     snaps.on_step(run, StepRecord(550, 1.0, 1.0, 0.0, 0.0))
     assert list(snaps.checks) == [550]
     assert torch.equal(snaps.checks[550]["weight"], ema.weight.detach())
+    only_alarms = Snapshots(every_record=False)  # failure runs judge G at alarms only
+    only_alarms.on_step(run, StepRecord(550, 1.0, 1.0, 0.0, 0.0))
+    assert only_alarms.checks == {}
 
 
 def _d_wins(step: int) -> dict:
