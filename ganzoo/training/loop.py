@@ -183,7 +183,7 @@ class Trainer:
                 start_from(trainer, init, config.init)  # type: ignore[arg-type]  # checked above
         except BaseException:
             if lock is not None:
-                lock.release()
+                lock.abandon()
             raise
         return trainer
 

@@ -59,6 +59,7 @@ class RunLock:
 
     path: Path
     previous: dict[str, object] | None = None
+    created: bool = False
     _fd: int | None = field(default=None, repr=False)
 
     @property
@@ -76,6 +77,21 @@ class RunLock:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+    def abandon(self) -> None:
+        """Give the claim up after a run that never started (bad input, say).
+
+        The run directory goes too when this claim created it and it holds nothing but the
+        lock file, so a failed ``ganzoo train`` leaves no empty run behind; anything else in it
+        is kept.
+        """
+        run_dir = self.path.parent
+        if self.created and self.held:
+            with contextlib.suppress(OSError):
+                if [p.name for p in run_dir.iterdir()] == [LOCK_FILE]:
+                    self.path.unlink()
+                    run_dir.rmdir()
+        self.release()
 
     def stale_note(self) -> str | None:
         """A line about the holder this claim took over from, or None after a clean claim."""
@@ -100,6 +116,7 @@ def claim_run_dir(run_dir: Path) -> RunLock:
         ConfigError: Another live process holds the directory (named by pid, host and start).
     """
     run_dir = Path(run_dir)
+    created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -124,7 +141,7 @@ def claim_run_dir(run_dir: Path) -> RunLock:
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(me).encode(), 0)
     os.fsync(fd)
-    return RunLock(path, previous, fd)
+    return RunLock(path, previous, created, fd)
 
 
 def _read(fd: int) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, UnknownNameError
 from ganzoo.training.callbacks import Callback, MetricsLogger
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.interrupts import RunInterrupted
@@ -65,6 +65,22 @@ def test_a_stale_lock_of_a_dead_process_is_explained_and_taken_over(tmp_path: Pa
     assert note and "process 999999 on node-7" in note and "took the directory over" in note
     assert json.loads((run / LOCK_FILE).read_text())["pid"] == os.getpid()
     lock.release()
+
+
+def test_a_run_that_fails_to_start_leaves_no_empty_directory_and_keeps_what_was_there(
+    tmp_path: Path,
+) -> None:
+    new = tmp_path / "new" / "run"
+    with pytest.raises(UnknownNameError, match="did you mean 'gan'"):
+        Trainer.create(cfg(new, architecture="gna"))
+    assert not new.exists()  # the claim made it, nothing was written: gone
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(UnknownNameError, match="did you mean 'gan'"):
+        Trainer.create(cfg(mine, architecture="gna"))
+    assert (mine / "notes.txt").read_text() == "keep me"
+    claim_run_dir(mine).release()  # and the claim was given up
 
 
 def test_two_trainers_of_one_directory_cannot_run_at_once(tmp_path: Path) -> None:
