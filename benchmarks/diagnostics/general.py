@@ -576,7 +576,15 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         metavar="DETECTOR[:KEY=VALUE,...]",
         help="Tabulate --out with this record detector (and these config overrides) in place of "
-        "the one run, its alarms raised again from the stored records; runs and writes nothing.",
+        "the one run, its alarms raised again from the stored records; runs nothing and writes "
+        "nothing but --replayed.",
+    )
+    parser.add_argument(
+        "--replayed",
+        default=None,
+        metavar="FILE",
+        help="With --replay: also write the replayed rows to FILE (a row file like --out's, "
+        "which --table-only --out FILE renders into the docs).",
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -587,8 +595,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     out = Path(args.out)
     if args.replay:
-        rows = longest_runs(_read_rows(out))
-        print(table(replay(rows, dict(_detector_option(v) for v in args.replay))))
+        rows = replay(longest_runs(_read_rows(out)), dict(map(_detector_option, args.replay)))
+        if args.replayed:
+            Path(args.replayed).write_text("".join(json.dumps(r) + "\n" for r in rows))
+        print(table(rows))
         return
     if not args.table_only:
         from ganzoo.building import architecture_spec, config_model

@@ -148,6 +148,13 @@ class DOverpoweringConfig(DiagnosticConfig):
     critical_accuracy: float = Field(0.97, gt=0.5, le=1, description="Critical at once above.")
     patience: int = Field(5, ge=1, description="Records in a row the condition must hold.")
     warmup_steps: int = Field(200, ge=0, description="Steps ignored at the start of training.")
+    hold: float = Field(
+        1.0,
+        ge=0,
+        description="D's lead must hold: its score gap E[D(x)] - E[D(G(z))] at the newest "
+        "record at least this times the gap ``patience`` - 1 records earlier (a shrinking lead "
+        "is G catching up); 0: off.",
+    )
 
 
 class OscillationConfig(DiagnosticConfig):

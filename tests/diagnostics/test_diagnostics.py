@@ -133,6 +133,24 @@ def test_d_overpowering_and_debounce_escalation() -> None:
     assert _feed("d-overpowering", ok) == []
 
 
+def test_d_overpowering_waits_while_g_catches_up_and_fires_when_d_pulls_away() -> None:
+    def win(step: int, lead: float) -> StepRecord:  # D sorts 99% of images, D(G(z)) 0.03
+        return _rec(step, d_accuracy=0.99, r_t=0.98, p_fake=0.03, d_real=lead / 2, d_fake=-lead / 2)
+
+    # a healthy DCGAN's early lead: D ahead for 600 steps while the gap shrinks 8% a record
+    catching_up = [win(250 + 50 * i, 10.0 * 0.92**i) for i in range(12)]
+    assert _feed("d-overpowering", catching_up) == []
+    # ring-d-boost: D boosted, its lead grows while G is beaten
+    pulling_away = [win(250 + 50 * i, 2.0 + 3.0 * i) for i in range(12)]
+    alarms = _feed("d-overpowering", pulling_away)
+    assert alarms and alarms[0].step == 450  # the fifth record of the streak
+    assert alarms[0].evidence["lead"] > alarms[0].evidence["lead_before"]
+    assert "lead" in alarms[0].message
+    # hold=0 turns the trend off: the shrinking lead alarms too
+    det = build("d-overpowering", hold=0.0)
+    assert next(a for r in catching_up for a in det.on_step(r)).step == 450
+
+
 def test_debouncer_new_episode_after_cooldown() -> None:
     from ganzoo.diagnostics._base import Debouncer
 

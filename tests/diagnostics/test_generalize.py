@@ -516,3 +516,27 @@ def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> Non
     ]
     out.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert done_runs(out) == {("healthy", "dcgan", 0), ("failure", "g-lr-x100", 3)}
+
+
+def test_replayed_rows_are_written_for_the_docs_table(tmp_path: Path, capsys) -> None:
+    """``--replay D --replayed F``: the replayed rows land in F, which renders like any rows."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics.general import main
+
+    steps = range(50, 801, 50)
+    row = {
+        "kind": "healthy", "scenario": "dcgan", "seed": 3, "steps": 800, "failed": False,
+        "truth": {"near": 0.6}, "alarms": [], "at_alarm": {},
+        "records": [_d_wins(s) for s in steps],
+        "at_record": {str(s): {"truth": {}, "failed": False} for s in steps},
+    }  # fmt: skip
+    rows, replayed = tmp_path / "rows.jsonl", tmp_path / "replayed.jsonl"
+    rows.write_text(json.dumps(row) + "\n")
+    main(["--replay", "d-overpowering", "--replayed", str(replayed), "--out", str(rows)])
+    [again] = [json.loads(line) for line in replayed.read_text().splitlines()]
+    assert [tuple(a[:2]) for a in again["alarms"]] == [("d-overpowering", 450)]
+    assert "| dcgan | 1 | 800 | 1 (12.5) | 0 (0.0) | 1 (12.5) |" in capsys.readouterr().out
