@@ -611,7 +611,7 @@ def main(argv: list[str] | None = None) -> None:
                     if (only is None or name in only) and ("failure", name, seed) not in done:
                         steps = args.steps or f.steps
                         run = train(name, dict(f.setup), seed, steps, record_truths=False)
-                        _append(out, "failure", run)
+                        _append_or_stop(out, "failure", run)
         if args.kind != "failure":
             for seed in range(args.first_seed, args.first_seed + args.healthy_seeds):
                 for name, setup in healthy_setups().items():
@@ -620,7 +620,7 @@ def main(argv: list[str] | None = None) -> None:
                     model = config_model(architecture_spec(setup["architecture"]))
                     if model is not None and "width" in model.model_fields:
                         setup = {**setup, "architecture_options": {"width": 16}}
-                    _append(out, "healthy", train(name, setup, seed, args.steps or 1250))
+                    _append_or_stop(out, "healthy", train(name, setup, seed, args.steps or 1250))
     rows = longest_runs(_read_rows(out))
     md = table(rows)
     print(md)
@@ -629,6 +629,17 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks.report import write_section
 
         write_section("diagnostics-general", md, doc=DOC)
+
+
+def _append_or_stop(out: Path, kind: str, run: GeneralRun) -> None:
+    """Append ``run``'s row; a run a signal stopped (Ctrl-C, SIGTERM) stops the whole matrix
+    after its row is written (a rerun of the same command runs that run again and goes on)."""
+    _append(out, kind, run)
+    if run.raised.startswith("RunInterrupted"):
+        raise SystemExit(
+            f"stopped by a signal in {run.scenario} seed {run.seed}; its row is marked "
+            f"interrupted in {out}: run the same command again to redo it and go on"
+        )
 
 
 def _read_rows(out: Path) -> list[dict[str, Any]]:

@@ -540,3 +540,28 @@ def test_replayed_rows_are_written_for_the_docs_table(tmp_path: Path, capsys) ->
     [again] = [json.loads(line) for line in replayed.read_text().splitlines()]
     assert [tuple(a[:2]) for a in again["alarms"]] == [("d-overpowering", 450)]
     assert "| dcgan | 1 | 800 | 1 (12.5) | 0 (0.0) | 1 (12.5) |" in capsys.readouterr().out
+
+
+def test_a_signal_stops_the_whole_matrix_after_writing_its_row(tmp_path: Path, monkeypatch) -> None:
+    """SIGTERM or Ctrl-C in one run ends the matrix (its row marked interrupted), not only that
+    run: the loop used to go on to the next seed."""
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    from benchmarks.diagnostics import general
+
+    calls = []
+
+    def fake_train(name, setup, seed, steps, record_truths=True):
+        calls.append((name, seed))
+        return general.GeneralRun(name, seed, 10, raised="RunInterrupted: stopped by SIGTERM")
+
+    monkeypatch.setattr(general, "train", fake_train)
+    out = tmp_path / "rows.jsonl"
+    with pytest.raises(SystemExit, match="run the same command again"):
+        general.main(["--kind", "failure", "--seeds", "3", "--no-write", "--out", str(out)])
+    assert calls == [("grid25-gan", 0)]
+    [row] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["scenario"] == "grid25-gan" and row["raised"].startswith("RunInterrupted")
