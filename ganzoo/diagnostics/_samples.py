@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,16 +28,25 @@ class Labelling:
     method: str
 
 
-_CACHE: dict[tuple[int, str], object] = {}
+_CACHE: dict[tuple[int, str], tuple[Callable[[], object], object]] = {}
+"""Per data set object and key: (a reference to the object, the value). The reference guards
+against a reused ``id``: once a data set is freed, a new one may get its address."""
 
 
 def _cached(data: object, key: str, make: Callable[[], object]) -> object:
     k = (id(data), key)
-    if k not in _CACHE:
-        if len(_CACHE) > 16:
-            _CACHE.clear()
-        _CACHE[k] = make()
-    return _CACHE[k]
+    hit = _CACHE.get(k)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    value = make()
+    try:
+        ref: Callable[[], object] = weakref.ref(data)
+    except TypeError:  # not weakly referable: held alive while cached, so its id stays its own
+        ref = (lambda d: lambda: d)(data)
+    _CACHE[k] = (ref, value)
+    return value
 
 
 def cached(data: object, key: str, make: Callable[[], object]) -> object:

@@ -473,3 +473,22 @@ def test_diagnose_prints_logged_alarms_with_format_alarm(tmp_path) -> None:
         "  " + format_alarm(alarm, prefix="critical"),
     ]
     assert lines[2] == "  critical step 300: d-overpowering: D wins -> lower D's learning rate"
+
+
+def test_the_per_data_set_cache_is_not_fooled_by_a_reused_id() -> None:
+    """A freed data set's address can go to a new one: the cache must not hand the new data set
+    the old one's values (mixture sigma, real-data features)."""
+    import weakref
+
+    from ganzoo.diagnostics import _samples
+
+    class Data:  # a stand-in data set
+        pass
+
+    old, new = Data(), Data()
+    _samples._CACHE[(id(new), "sigma")] = (weakref.ref(old), "old's sigma")  # as after a reuse
+    assert _samples.cached(new, "sigma", lambda: "new's sigma") == "new's sigma"
+    assert _samples.cached(new, "sigma", lambda: "recomputed") == "new's sigma"  # cached now
+    plain = (1, 2)  # not weakly referable: kept alive while cached
+    assert _samples.cached(plain, "k", lambda: "v") == "v"
+    assert _samples.cached(plain, "k", lambda: "again") == "v"
