@@ -663,13 +663,17 @@ def _detector_option(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per ``(kind, scenario, seed)``: the one that ran the most steps.
+    """One row per ``(kind, scenario, seed)``: the one that ran the most steps (on a tie, the
+    first), leaving out runs a signal cut short.
 
     A run cut short (stopped by a signal, its process killed and rerun) and its complete rerun
-    both land in the rows; the table counts the complete one.
+    both land in the rows; the table counts the complete one. A signal is no result
+    (`GeneralRun.raised`): its row is dropped even without a rerun.
     """
     best: dict[tuple[str, str, int], dict[str, Any]] = {}
     for r in rows:
+        if r.get("raised", "").startswith("RunInterrupted"):
+            continue
         key = (r.get("kind", ""), r["scenario"], int(r["seed"]))
         if key not in best or r["steps"] > best[key]["steps"]:
             best[key] = r

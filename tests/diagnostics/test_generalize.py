@@ -483,13 +483,22 @@ def test_a_cut_short_run_and_its_rerun_count_once() -> None:
         {"kind": "healthy", "scenario": "cgan", "seed": 0, "steps": 1250},
         {"kind": "healthy", "scenario": "cgan", "seed": 1, "steps": 1250},
         {"kind": "failure", "scenario": "cgan", "seed": 0, "steps": 700},
+        {
+            "kind": "healthy",
+            "scenario": "cgan",
+            "seed": 2,
+            "steps": 900,
+            "raised": "RunInterrupted",
+        },
+        {"kind": "healthy", "scenario": "cgan", "seed": 1, "steps": 1250, "alarms": ["rerun"]},
     ]
     kept = longest_runs(rows)
     assert sorted((r["kind"], r["seed"], r["steps"]) for r in kept) == [
         ("failure", 0, 700),
         ("healthy", 0, 1250),
         ("healthy", 1, 1250),
-    ]
+    ]  # seed 2: cut by a signal and never rerun, no result
+    assert "alarms" not in next(r for r in kept if r["seed"] == 1)  # a tie: the first row stays
 
 
 def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> None:
