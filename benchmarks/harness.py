@@ -129,15 +129,19 @@ def run_once(side: Side, timeout: float | None = None) -> RunOutput:
     tmp = Path(tempfile.mkdtemp(prefix="ganzoo-harness-"))
     argv = [a.replace("{tmp}", str(tmp)) for a in side.argv]
     out_path, err_path = tmp / ".stdout", tmp / ".stderr"
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        start = time.perf_counter()
-        pid = os.posix_spawnp(argv[0], argv, {**os.environ, **side.env}, file_actions=[
-            (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
-            (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
-        ])  # fmt: skip
-        with PeakRSS(pid) as peak:
-            status, usage = _wait(pid, start, timeout)
-            wall = time.perf_counter() - start
+    try:
+        with out_path.open("wb") as out, err_path.open("wb") as err:
+            start = time.perf_counter()
+            pid = os.posix_spawnp(argv[0], argv, {**os.environ, **side.env}, file_actions=[
+                (os.POSIX_SPAWN_DUP2, out.fileno(), 1),
+                (os.POSIX_SPAWN_DUP2, err.fileno(), 2),
+            ])  # fmt: skip
+            with PeakRSS(pid) as peak:
+                status, usage = _wait(pid, start, timeout)
+                wall = time.perf_counter() - start
+    except BaseException:  # spawn failed or timed out: no result holds the folder, remove it
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     code = os.waitstatus_to_exitcode(status)
     result = RunOutput(
         wall_s=wall,
@@ -149,6 +153,7 @@ def run_once(side: Side, timeout: float | None = None) -> RunOutput:
         tmp=tmp,
     )
     if code != 0:
+        shutil.rmtree(tmp, ignore_errors=True)  # what it printed is in the message
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
         raise RuntimeError(f"{shlex.join(argv)} exited {code}: {' | '.join(tail)}")
     return result
