@@ -470,7 +470,9 @@ def table(rows: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     healthy = [r for r in rows if r.get("kind") == "healthy" and not r.get("error")]
-    for name in dict.fromkeys(r["scenario"] for r in healthy):
+    known = list(healthy_setups())  # the matrix's order, whichever file a row came from
+    seen = list(dict.fromkeys(r["scenario"] for r in healthy))
+    for name in [n for n in known if n in seen] + [n for n in seen if n not in known]:
         rs = [r for r in healthy if r["scenario"] == name]
         steps = sum(r["steps"] for r in rs)
         verdicts = [v for r in rs for v in alarm_verdicts(r)]
