@@ -481,11 +481,51 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{_rate(verdicts.count('confirmed'), steps)} | "
             f"{_rate(verdicts.count('false'), steps)} | {_alarm_counts(rs)} | {_truth(rs)} |"
         )
+    lines += ["", *detector_table(rows)]
     errors = [r for r in rows if r.get("error")]
     for r in errors:
         lines.append(f"\n{r['scenario']} seed {r['seed']} did not run: {r['error']}")
     lines += ["", _scale(rows)]
     return "\n".join(lines)
+
+
+def detector_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown lines: each detector's alarms over every row, failure and healthy, by verdict;
+    its precision (confirmed / (confirmed + false)); and, over the failure scenarios whose meant
+    detectors list it, the share of runs failed at the end in which it fired (at any step). A
+    scenario's recall counts any of its meant detectors: this column says which of them does
+    the catching."""
+    done = [r for r in rows if not r.get("error")]
+    verdicts: dict[str, list[str]] = {}
+    for r in done:
+        for (src, _, _), v in zip(r["alarms"], alarm_verdicts(r), strict=True):
+            verdicts.setdefault(src, []).append(v)
+    lines = [
+        "| detector | alarms | confirmed | ahead of a failure | false | unmeasured | precision "
+        "(95% CI) | fired in failed runs of the scenarios that list it (95% CI) | listed in |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for det in sorted(verdicts.keys() | {d for f in FAILURES.values() for d in f.meant}):
+        vs = verdicts.get(det, [])
+        ok, bad = vs.count("confirmed"), vs.count("false")
+        names = [n for n, f in FAILURES.items() if det in f.meant]
+        failed = [r for r in done if r.get("kind") == "failure" and r["scenario"] in names]
+        failed = [r for r in failed if r["failed"]]
+        caught = sum(any(src == det for src, _, _ in r["alarms"]) for r in failed)
+        lines.append(
+            f"| {det} | {len(vs)} | {ok} | {vs.count('ahead')} | {bad} | "
+            f"{vs.count('unmeasured')} | {_share(ok, ok + bad)} | {_share(caught, len(failed))} | "
+            f"{len(names)} scenarios |"
+        )
+    return lines
+
+
+def _share(k: int, n: int) -> str:
+    """``k/n = share (Wilson 95% interval)``, or ``-`` when ``n`` is 0."""
+    if n == 0:
+        return "-"
+    lo, hi = wilson(k, n)
+    return f"{k}/{n} = {k / n:.2f} ({lo:.2f}-{hi:.2f})"
 
 
 def _scale(rows: list[dict[str, Any]]) -> str:
