@@ -294,7 +294,9 @@ def test_general_benchmark_table_and_matrix() -> None:
     assert "| dcgan | 1 | 1,250 | 1 (8.0) | 0 (0.0) | 1 (8.0) | exploding-gradient: 1 |" in md
     assert "3 run(s) with alarms predate the alarm-step snapshots" in md
     # per detector: verdicts over all rows, precision, and who catches the listed scenarios
-    assert "| sample-quality | 1 | 0 | 0 | 0 | 1 | - | 1/2 = 0.50 (0.09-0.91) | 11 scenarios |" in md
+    assert (
+        "| sample-quality | 1 | 0 | 0 | 0 | 1 | - | 1/2 = 0.50 (0.09-0.91) | 11 scenarios |" in md
+    )
     assert "| exploding-gradient | 1 | 0 | 0 | 1 | 0 | 0/1 = 0.00 (0.00-0.79) | - | 3 scen" in md
     assert "Scale: 3 failure runs (1-2 per scenario, 2 scenarios), 1 healthy runs" in md
     assert "d-starved" in FAILURES and "wasserstein-unconstrained" in FAILURES
