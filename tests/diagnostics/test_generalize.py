@@ -234,11 +234,6 @@ def test_exploding_floor_follows_the_loss_kind(critic: bool) -> None:
 def test_general_benchmark_table_and_matrix() -> None:
     """The general benchmark covers every registered architecture and scores a run as caught
     only when a detector meant for its scenario fires and its ground truth says it failed."""
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import FAILURES, healthy_setups, table, wilson
 
     archs = {s.name for s in list_entries("architecture")}
@@ -322,11 +317,6 @@ def test_general_benchmark_judges_alarms_at_their_step() -> None:
     """An alarm is confirmed when G at its step fails the ground truth, false only when G is
     healthy at its step and at the end; a run that failed at an alarm and recovered is its own
     column; old rows (no snapshots) are judged by the end truth alone."""
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import alarm_verdicts, recovered, table
 
     mc, eg = ["mode-collapse", 250, "critical"], ["exploding-gradient", 500, "warning"]
@@ -365,12 +355,8 @@ def test_general_benchmark_judges_alarms_at_their_step() -> None:
 def test_snapshots_copy_g_at_the_alarm_step_and_at_each_record() -> None:
     """The callback keeps one CPU copy of G's weights per alarm step, taken when the alarm is
     emitted, unchanged by later training; the EMA's when the run keeps one."""
-    import sys
     from types import SimpleNamespace
 
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import Snapshots
     from ganzoo.events import Alarm, Notice
 
@@ -411,11 +397,6 @@ def test_replay_raises_a_record_detectors_alarms_again_and_judges_them_at_their_
     """``--replay``: a record detector with other settings is run again over a row's stored
     records; its alarms replace the ones it raised, the other detectors' alarms stay, and each
     replayed alarm is judged by the ground truth stored at its record's step."""
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import _detector_option, alarm_verdicts, replay
 
     steps = range(50, 801, 50)
@@ -452,13 +433,7 @@ def test_truth_of_judges_each_kept_checkpoint(tmp_path: Path) -> None:
     """``--truth-of RUN`` gives the ground truth of every kept checkpoint in step order (what
     the known limit on ``gan``/MNIST was measured with); a run without checkpoints is refused
     with the fix."""
-    import sys
-
     import ganzoo
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import truth_of
 
     torch.set_num_threads(1)
@@ -534,11 +509,6 @@ def test_a_rerun_skips_done_rows_but_not_interrupted_ones(tmp_path: Path) -> Non
 
 def test_replayed_rows_are_written_for_the_docs_table(tmp_path: Path, capsys) -> None:
     """``--replay D --replayed F``: the replayed rows land in F, which renders like any rows."""
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics.general import main
 
     steps = range(50, 801, 50)
@@ -559,11 +529,6 @@ def test_replayed_rows_are_written_for_the_docs_table(tmp_path: Path, capsys) ->
 def test_a_signal_stops_the_whole_matrix_after_writing_its_row(tmp_path: Path, monkeypatch) -> None:
     """SIGTERM or Ctrl-C in one run ends the matrix (its row marked interrupted), not only that
     run: the loop used to go on to the next seed."""
-    import sys
-
-    repo = Path(__file__).resolve().parents[2]
-    if str(repo) not in sys.path:
-        sys.path.insert(0, str(repo))
     from benchmarks.diagnostics import general
 
     calls = []
