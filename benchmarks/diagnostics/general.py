@@ -677,7 +677,7 @@ def _append_or_stop(out: Path, kind: str, run: GeneralRun) -> None:
     """Append ``run``'s row; a run a signal stopped (Ctrl-C, SIGTERM) stops the whole matrix
     after its row is written (a rerun of the same command runs that run again and goes on)."""
     _append(out, kind, run)
-    if run.raised.startswith("RunInterrupted"):
+    if _cut_by_signal(run.raised):
         raise SystemExit(
             f"stopped by a signal in {run.scenario} seed {run.seed}; its row is marked "
             f"interrupted in {out}: run the same command again to redo it and go on"
@@ -714,7 +714,7 @@ def longest_runs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """
     best: dict[tuple[str, str, int], dict[str, Any]] = {}
     for r in rows:
-        if r.get("raised", "").startswith("RunInterrupted"):
+        if _cut_by_signal(r.get("raised", "")):
             continue
         key = (r.get("kind", ""), r["scenario"], int(r["seed"]))
         if key not in best or r["steps"] > best[key]["steps"]:
@@ -727,12 +727,16 @@ def done_runs(out: Path) -> set[tuple[str, str, int]]:
     a run a signal cut short (``RunInterrupted``), which a rerun runs again."""
     if not out.is_file():
         return set()
-    rows = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     return {
         (r.get("kind", ""), r["scenario"], int(r["seed"]))
-        for r in rows
-        if not r.get("raised", "").startswith("RunInterrupted")
+        for r in _read_rows(out)
+        if not _cut_by_signal(r.get("raised", ""))
     }
+
+
+def _cut_by_signal(raised: str) -> bool:
+    """Whether a row's ``raised`` says a signal stopped the run (no result: a rerun redoes it)."""
+    return raised.startswith("RunInterrupted")
 
 
 def _append(out: Path, kind: str, run: GeneralRun) -> None:
