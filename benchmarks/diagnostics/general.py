@@ -358,6 +358,7 @@ def replay(
     """
     from ganzoo.building import build_entry
     from ganzoo.diagnostics.report import records_from_events
+    from ganzoo.diagnostics.report import replay as replay_records
 
     out = []
     for row in rows:
@@ -367,9 +368,8 @@ def replay(
         if any(d.wants_samples for d in built):
             raise SystemExit(f"only record detectors can be replayed, not {list(detectors)}")
         alarms = [list(a) for a in row["alarms"] if a[0] not in detectors]
-        for record in records_from_events(row["records"]):
-            for d in built:
-                alarms += [[a.source, a.step, a.severity] for a in d.on_step(record)]
+        raised = replay_records(built, records_from_events(row["records"]))
+        alarms += [[a.source, a.step, a.severity] for a in raised]
         alarms.sort(key=lambda a: a[1])
         at = dict(row.get("at_alarm") or {})
         at_record = row.get("at_record") or {}  # failure runs do not keep them

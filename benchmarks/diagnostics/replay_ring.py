@@ -22,6 +22,7 @@ def run(seed: int, warmups: list[int], save: str | None = None) -> dict[str, int
     detector watching; the delay of ``d-overpowering`` replayed at each warm-up."""
     from benchmarks.diagnostics.scenarios import train_run
     from ganzoo.building import build_entry
+    from ganzoo.diagnostics.report import replay
 
     result = train_run("ring-d-boost", seed, diagnostics=False)
     assert result.onset is not None  # ring-d-boost forces its failure at a drawn step
@@ -32,7 +33,7 @@ def run(seed: int, warmups: list[int], save: str | None = None) -> dict[str, int
             f.write(json.dumps(kept) + "\n")
     for w in warmups:
         detector = build_entry("d-overpowering", warmup_steps=w)
-        steps = [a.step for r in result.records for a in detector.on_step(r)]
+        steps = [a.step for a in replay([detector], result.records)]
         row[f"warmup_{w}"] = steps[0] - result.onset if steps else None
     return row
 

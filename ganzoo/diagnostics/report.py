@@ -81,6 +81,19 @@ def record_detectors(names: list[str] | None = None) -> list[Any]:
     return [build_entry(n) for n in chosen]
 
 
+def replay(detectors: list[Any], records: list[StepRecord]) -> list[Alarm]:
+    """The alarms ``detectors`` raise over ``records``, in step order.
+
+    The detectors should be fresh (no records seen yet): they then raise what they would have
+    raised live.
+    """
+    alarms: list[Alarm] = []
+    for rec in records:
+        for d in detectors:
+            alarms += d.on_step(rec)
+    return alarms
+
+
 def diagnose_run(run_dir: Path, names: list[str] | None = None) -> RunDiagnosis:
     """Read ``metrics.jsonl`` of ``run_dir`` and replay its records through the record detectors."""
     from ganzoo.training.rundir import read_events
@@ -92,11 +105,7 @@ def diagnose_run(run_dir: Path, names: list[str] | None = None) -> RunDiagnosis:
             f"{run_dir}/metrics.jsonl holds no step records: the run logged nothing to diagnose "
             "(train longer than log_every steps)"
         )
-    detectors = record_detectors(names)
-    replayed: list[Alarm] = []
-    for rec in records:
-        for d in detectors:
-            replayed += d.on_step(rec)
+    replayed = replay(record_detectors(names), records)
     rows = [event_from_dict(e) for e in events if e.get("event") in ("alarm", "end")]
     logged = [r for r in rows if isinstance(r, Alarm)]
     status = next((r.status for r in reversed(rows) if isinstance(r, RunEnded)), None)
