@@ -59,7 +59,8 @@ class RunLock:
 
     path: Path
     previous: dict[str, object] | None = None
-    created: bool = False
+    created: tuple[Path, ...] = ()
+    """The folders the claim made, the run directory first, then each new parent upward."""
     _fd: int | None = field(default=None, repr=False)
 
     @property
@@ -82,15 +83,16 @@ class RunLock:
         """Give the claim up after a run that never started (bad input, say).
 
         The run directory goes too when this claim created it and it holds nothing but the
-        lock file, so a failed ``ganzoo train`` leaves no empty run behind; anything else in it
-        is kept.
+        lock file, and so do the parents the claim created that are left empty (``runs/``), so
+        a failed ``ganzoo train`` leaves no empty folder behind; anything else is kept.
         """
         run_dir = self.path.parent
         if self.created and self.held:
             with contextlib.suppress(OSError):
                 if [p.name for p in run_dir.iterdir()] == [LOCK_FILE]:
                     self.path.unlink()
-                    run_dir.rmdir()
+                    for folder in self.created:  # rmdir refuses a folder that is not empty
+                        folder.rmdir()
         self.release()
 
     def stale_note(self) -> str | None:
@@ -116,7 +118,7 @@ def claim_run_dir(run_dir: Path) -> RunLock:
         ConfigError: Another live process holds the directory (named by pid, host and start).
     """
     run_dir = Path(run_dir)
-    created = not run_dir.exists()
+    created = tuple(p for p in (run_dir, *run_dir.parents) if not p.exists())
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -74,6 +74,7 @@ def test_a_run_that_fails_to_start_leaves_no_empty_directory_and_keeps_what_was_
     with pytest.raises(UnknownNameError, match="did you mean 'gan'"):
         Trainer.create(cfg(new, architecture="gna"))
     assert not new.exists()  # the claim made it, nothing was written: gone
+    assert not new.parent.exists()  # and the parent it made for it (runs/, by default)
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
