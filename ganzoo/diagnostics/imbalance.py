@@ -27,7 +27,7 @@ class DOverpowering(Diagnostic):
 
     The lead's trend tells D winning outright from D merely ahead: D learns faster than G at
     first, and in healthy runs it sorts nearly every image for hundreds of steps while G
-    catches up and the gap shrinks (by 30-50% over 5 records in the general benchmark's healthy
+    catches up and the gap shrinks (by 19-46% over 5 records in the general benchmark's healthy
     matrix); when G is beaten the gap holds or grows (`ring-d-boost`: 2.6 to 19 in 300 steps).
     The gap is in the loss's own score units, for logits and critics alike.
     """
