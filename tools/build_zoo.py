@@ -1,6 +1,7 @@
 """Train, choose, export, evaluate and pin the built-in pretrained models (a maintainer script).
 
     python tools/build_zoo.py [NAME ...] [--seeds 3] [--runs-dir runs/zoo] [--data-root DIR]
+    python tools/build_zoo.py NAME --only-seed 1 & python tools/build_zoo.py NAME --only-seed 2
     python tools/build_zoo.py --list          # the recipe names
     python tools/build_zoo.py --docs-only     # re-render docs/models.md from zoo.json
 
@@ -322,6 +323,47 @@ def fine_tuning_parts(
     return pins
 
 
+def recipe(name: str) -> dict[str, Any]:
+    """The committed recipe ``name`` as a ``ganzoo train`` config dict."""
+    from ganzoo.training.config import load_config_file
+
+    return load_config_file(RECIPES / f"{name}.yaml")
+
+
+def build_seed(
+    name: str,
+    seed: int,
+    runs_dir: Path,
+    data_root: str | None,
+    select_metric: str | None = None,
+    select_n: int = 2_000,
+    eval_n: int | None = None,
+) -> Any:
+    """Train recipe ``name`` with ``seed`` into ``runs_dir/NAME/seed-S``, choose, evaluate.
+
+    A finished run there is reused and an unfinished one resumed, so seeds trained by separate
+    ``--only-seed`` processes are what a later ``build`` of the card reads. Returns the
+    `ganzoo.zoo.seeds.SeedResult` and prints its figures.
+    """
+    from ganzoo.building import architecture_spec
+    from ganzoo.zoo.seeds import run_seed
+    from ganzoo.zoo.selection import SelectionSettings
+
+    base = recipe(name)
+    data = base.get("data") or architecture_spec(base["architecture"]).default_data
+    settings = SelectionSettings(select_metric or selection_metric(data), n=select_n)
+    result = run_seed(
+        base,
+        seed,
+        runs_dir / name / f"seed-{seed}",
+        data_root=data_root,
+        selection=settings,
+        n=eval_n,
+    )
+    print(f"{name} seed {seed} (step {result.step}): {json.dumps(result.metrics)}", flush=True)
+    return result
+
+
 def build(
     name: str,
     runs_dir: Path,
@@ -339,29 +381,10 @@ def build(
     False pins the bundled generator only: no Hub-only D (and G beside an EMA) that a machine
     without Hub access could not publish.
     """
-    from ganzoo.training.config import load_config_file
-    from ganzoo.zoo.seeds import run_seed
-    from ganzoo.zoo.selection import SelectionSettings
-
-    base = load_config_file(RECIPES / f"{name}.yaml")
-    first = int(base.get("seed", 0))
-    from ganzoo.building import architecture_spec
-
-    data = base.get("data") or architecture_spec(base["architecture"]).default_data
-    settings = SelectionSettings(select_metric or selection_metric(data), n=select_n)
+    first = int(recipe(name).get("seed", 0))
     results = []
     for seed in range(first, first + seeds):  # the recipe's own seed first: its weights ship
-        results.append(
-            run_seed(
-                base,
-                seed,
-                runs_dir / name / f"seed-{seed}",
-                data_root=data_root,
-                selection=settings,
-                n=eval_n,
-            )
-        )
-        print(f"{name} seed {seed}: {json.dumps(results[-1].metrics)}", flush=True)
+        results.append(build_seed(name, seed, runs_dir, data_root, select_metric, select_n, eval_n))
     weights = export(name, results[0])
     entry = record(name, results, weights)
     if hub_parts:
@@ -411,6 +434,14 @@ def main(argv: list[str] | None = None) -> None:
         help="pin the bundled generator only, not the checkpoint's D (and non-EMA G) as "
         "Hub-only parts: for a build that cannot be pushed to the Hub",
     )
+    parser.add_argument(
+        "--only-seed",
+        type=int,
+        default=None,
+        metavar="S",
+        help="train, choose and evaluate seed S alone and write no card: run seeds in "
+        "parallel processes, then build with --seeds K, which reuses their finished runs",
+    )
     parser.add_argument("--list", action="store_true", help="print the recipe names and exit")
     parser.add_argument(
         "--docs-only",
@@ -430,6 +461,18 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
     if args.seeds < 1 or args.select_n < 1:
         raise SystemExit("--seeds and --select-n must be at least 1")
+    if args.only_seed is not None:
+        for name in args.names or recipe_names():
+            build_seed(
+                name,
+                args.only_seed,
+                args.runs_dir,
+                args.data_root,
+                args.select_metric,
+                args.select_n,
+                args.eval_n,
+            )
+        return
     for name in args.names or recipe_names():
         entry = build(
             name,

@@ -100,3 +100,24 @@ def test_build_refuses_bad_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyP
         bz.main(["tiny-dcgan", "--seeds", "0"])
     with pytest.raises(SystemExit, match="no recipe 'tiny-dcgn'"):
         bz.main(["tiny-dcgn"])
+
+
+@pytest.mark.slow
+def test_only_seed_trains_one_seed_that_a_later_build_reuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bz = build_zoo(tmp_path, monkeypatch)
+    runs = tmp_path / "runs"
+    argv = ["tiny-dcgan", "--only-seed", "1", "--runs-dir", str(runs), "--select-n", "100"]
+    bz.main([*argv, "--eval-n", "500"])
+    assert "tiny-dcgan seed 1 (step " in capsys.readouterr().out
+    seed_dir = runs / "tiny-dcgan" / "seed-1"
+    assert json.loads((seed_dir / "run.json").read_text())["status"] == "finished"
+    assert (seed_dir / "best-checkpoint").is_dir()
+    assert not (tmp_path / "zoo.json").exists()  # no card: one seed alone writes nothing else
+    assert not (runs / "tiny-dcgan" / "seed-0").exists()
+    trained = (seed_dir / "metrics.jsonl").read_text()
+    bz.build("tiny-dcgan", runs, None, seeds=2, select_n=100, eval_n=500, hub_parts=False)
+    assert (seed_dir / "metrics.jsonl").read_text() == trained  # reused, not trained again
+    spread = json.loads((tmp_path / "zoo.json").read_text())["models"][0]["spread"]
+    assert spread["seeds"] == [0, 1]
