@@ -359,14 +359,19 @@ def replay(
     from ganzoo.building import build_entry
     from ganzoo.diagnostics.report import records_from_events
     from ganzoo.diagnostics.report import replay as replay_records
+    from ganzoo.errors import GanzooError
 
+    try:  # a wrong name or option: one line, before any row is replayed
+        built = [build_entry(name, **options) for name, options in detectors.items()]
+    except GanzooError as err:
+        raise SystemExit(f"--replay: {err}") from None
+    if any(d.wants_samples for d in built):
+        raise SystemExit(f"only record detectors can be replayed, not {list(detectors)}")
     out = []
     for row in rows:
         if not row.get("records"):
             continue
         built = [build_entry(name, **options) for name, options in detectors.items()]
-        if any(d.wants_samples for d in built):
-            raise SystemExit(f"only record detectors can be replayed, not {list(detectors)}")
         alarms = [list(a) for a in row["alarms"] if a[0] not in detectors]
         raised = replay_records(built, records_from_events(row["records"]))
         alarms += [[a.source, a.step, a.severity] for a in raised]

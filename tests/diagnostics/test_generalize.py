@@ -427,6 +427,8 @@ def test_replay_raises_a_record_detectors_alarms_again_and_judges_them_at_their_
         replay([row], {"mode-collapse": {}})
     with pytest.raises(SystemExit, match="is not KEY=VALUE"):
         _detector_option("d-overpowering:warmup_steps")
+    with pytest.raises(SystemExit, match=r"^--replay: .*badkey"):  # one line, no traceback
+        replay([row], dict([_detector_option("d-overpowering:badkey=1")]))
 
 
 def test_truth_of_judges_each_kept_checkpoint(tmp_path: Path) -> None:
