@@ -16,6 +16,7 @@ seconds from ``wait4``, its own peak RSS (`PeakRSS`: ``VmHWM`` from /proc); and 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shlex
@@ -29,6 +30,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+
+def scratch_run_dir(prefix: str) -> Path:
+    """A fresh ``run`` path inside a new temporary folder that is removed when the process exits.
+
+    For benchmark runs whose files (config, records, checkpoints) nobody reads afterwards.
+    """
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder / "run"
 
 
 @dataclass(frozen=True)

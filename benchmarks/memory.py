@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.child import call_in_child
+from benchmarks.harness import scratch_run_dir
 from benchmarks.report import command, machine, publish
 
 NEVER = 10**9
@@ -47,7 +47,7 @@ def train(steps: int, width: int, latent: int, batch: int, log_every: int) -> di
         def on_step(self, trainer: Trainer, record: Any) -> None:
             samples.append((record.step, current_rss_mib()))
 
-    out = Path(tempfile.mkdtemp(prefix="ganzoo-mem-")) / "run"
+    out = scratch_run_dir("ganzoo-mem-")
     config = TrainConfig(
         architecture="dcgan",
         data="mnist",

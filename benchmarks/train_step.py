@@ -31,7 +31,6 @@ import contextlib
 import itertools
 import os
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 import ganzoo
-from benchmarks.harness import Side, json_file, tagged_json
+from benchmarks.harness import Side, json_file, scratch_run_dir, tagged_json
 from benchmarks.harness import compare as compare_processes
 from benchmarks.reference import (
     ReferenceGAN,
@@ -153,7 +152,7 @@ def load_line() -> str:
 # ----------------------------------------------------------------------------- the two loops
 def make_trainer(case: Case, out: Path | None = None, **overrides: Any) -> Trainer:
     """A CPU :class:`Trainer` for ``case`` with records, samples and checkpoints out of the way."""
-    out = out or Path(tempfile.mkdtemp(prefix="ganzoo-bench-")) / "run"
+    out = out or scratch_run_dir("ganzoo-bench-")
     config = TrainConfig(
         architecture=case.architecture,
         data=case.data,
