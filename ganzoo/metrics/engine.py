@@ -296,6 +296,19 @@ class _Steps:
             self.progress(step, self.done, self.total)
 
 
+def _resolution_hint(samples: Tensor, spec: DatasetSpec) -> str:
+    """How to compare square images of another side with an image data set built at that side."""
+    shape = tuple(samples.shape[1:])
+    if spec.shape is None or len(shape) != 3 or len(spec.shape) != 3 or shape[1] != shape[2]:
+        return ""
+    if shape[0] != spec.shape[0] or not _has_option(spec, "resolution"):
+        return ""
+    return (
+        f"; to compare with {spec.name} built at {shape[1]} px, pass "
+        f"data_options={{'resolution': {shape[1]}}}"
+    )
+
+
 def evaluate(
     model_or_samples: Any,
     data_name: str | Any | None = None,
@@ -400,7 +413,7 @@ def evaluate(
     if spec.shape is None or tuple(samples.shape[1:]) != tuple(spec.shape):
         raise DataError(
             f"samples shaped {tuple(samples.shape[1:])} do not fit {spec.name}, whose samples are "
-            f"{None if spec.shape is None else tuple(spec.shape)}"
+            f"{None if spec.shape is None else tuple(spec.shape)}{_resolution_hint(samples, spec)}"
         )
     if not bool(torch.isfinite(samples).all()):
         bad = int((~torch.isfinite(samples)).flatten(1).any(1).sum())

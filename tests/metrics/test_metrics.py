@@ -191,8 +191,11 @@ def test_wrong_shapes_are_clear_errors() -> None:
 
     with pytest.raises(DataError, match=r"\(N, 1, 28, 28\)"):
         classify(torch.zeros(4, 3, 32, 32))
-    with pytest.raises(DataError, match=r"do not fit mnist"):
+    with pytest.raises(DataError, match=r"do not fit mnist, whose samples are \(1, 28, 28\)$"):
         evaluate(torch.zeros(20, 3, 28, 28), "mnist", metrics="modes")
+    # 32-px samples of a model trained on padded MNIST: the message names the option
+    with pytest.raises(DataError, match=r"pass data_options=\{'resolution': 32\}$"):
+        evaluate(torch.zeros(20, 1, 32, 32), "mnist", metrics="modes")
     with pytest.raises(ConfigError, match=r"'fid' does not fit ring-8: it is for image data"):
         evaluate(torch.zeros(20, 2), "ring-8", metrics="fid")
     with pytest.raises(UnknownNameError, match=r"unknown metric name 'fidd'; did you mean 'fid'"):
