@@ -251,6 +251,7 @@ def models_doc(zoo: dict[str, Any]) -> str:
             f"from fp16 {tr['fp16_max_abs_diff']}), sha256 `{wf['sha256']}`, Hub `{wf['repo_id']}`.",
         ]
         lines += card_lines(m)
+        lines += recipe_lines(m)
         lines.append(f"- Reproduce: `{m['reproduce']}`")
     return "\n".join(lines) + "\n"
 
@@ -265,6 +266,25 @@ def data_label(m: dict[str, Any]) -> str:
     """The data column of the models table: the data set, and its shape when it was changed."""
     spec = m.get("dataset_spec")
     return f"{m['dataset']} ({spec['shape'][-1]} px)" if spec else m["dataset"]
+
+
+def recipe_notes(path: Path) -> str:
+    """The leading comment block of the recipe at ``path`` (why it is what it is), as one text."""
+    notes = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        notes.append(line.lstrip("#").strip())
+    return " ".join(n for n in notes if n)
+
+
+def recipe_lines(m: dict[str, Any]) -> list[str]:
+    """The section line naming a card's recipe file and what its comments say."""
+    rel = m.get("recipe") or f"pretrained/recipes/{m['name']}.yaml"  # the default location
+    if not (PACKAGE / rel).is_file():
+        return []
+    notes = recipe_notes(PACKAGE / rel)
+    return [f"- Recipe `ganzoo/{rel}`" + (f": {notes}" if notes else ".")]
 
 
 def card_lines(m: dict[str, Any]) -> list[str]:

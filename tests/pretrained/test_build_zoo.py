@@ -121,3 +121,16 @@ def test_only_seed_trains_one_seed_that_a_later_build_reuses(
     assert (seed_dir / "metrics.jsonl").read_text() == trained  # reused, not trained again
     spread = json.loads((tmp_path / "zoo.json").read_text())["models"][0]["spread"]
     assert spread["seeds"] == [0, 1]
+
+
+def test_a_cards_section_names_its_recipe_and_the_recipes_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bz = build_zoo(tmp_path, monkeypatch)
+    recipe = tmp_path / "recipes" / "tiny-dcgan.yaml"
+    recipe.write_text("# Why: a tiny recipe.\n#\n# Measured: nothing.\n" + recipe.read_text())
+    card = {"name": "tiny-dcgan", "recipe": "recipes/tiny-dcgan.yaml"}
+    assert bz.recipe_lines(card) == [
+        "- Recipe `ganzoo/recipes/tiny-dcgan.yaml`: Why: a tiny recipe. Measured: nothing."
+    ]
+    assert bz.recipe_lines({"name": "gone", "recipe": "recipes/gone.yaml"}) == []
