@@ -35,7 +35,7 @@ def acgan() -> object:
 
 def test_interpolation_endpoints_equal_the_two_seeds_samples(dcgan) -> None:
     frames = interpolate(dcgan, steps=7, seeds=(3, 11))
-    assert frames.shape == (1, 7, 1, 28, 28)
+    assert frames.shape == (1, 7, *dcgan.data.shape)  # (1, 32, 32): MNIST padded to 32 px
     # the same latents exactly; the images to float rounding (CPU kernels vary with batch size)
     z = seed_latents(dcgan, [3, 11])
     path = slerp(z[:1], z[1:], torch.linspace(0, 1, 7))
@@ -121,12 +121,12 @@ def test_cli_interpolate_grid_gif_tensors_and_per_class(
     assert (
         code == 0 and "spherical interpolation of dcgan-mnist (1 x 6 frames, seeds 3 and 11)" in out
     )
-    assert Image.open(png).size == (6 * 30 + 2, 30 + 2)  # one row of 6 cells of 28+2 px
+    assert Image.open(png).size == (6 * 34 + 2, 34 + 2)  # one row of 6 cells of 32+2 px
     code, out, _ = run(["sample", "dcgan-mnist", "--interpolate", "--pairs", "3", "--steps",
                         "4", "--out", str(npz)], capsys)  # fmt: skip
     import numpy as np
 
-    assert code == 0 and np.load(npz)["samples"].shape == (3, 4, 1, 28, 28)
+    assert code == 0 and np.load(npz)["samples"].shape == (3, 4, 1, 32, 32)  # padded MNIST
     code, _, _ = run(["sample", "dcgan-mnist", "--interpolate", "--out", str(gif)], capsys)
     assert code == 0 and Image.open(gif).n_frames == 18  # 10 steps, bounce
     code, out, _ = run(["sample", "acgan-mnist", "--per-class", "--nrow", "5", "--out",
@@ -135,7 +135,7 @@ def test_cli_interpolate_grid_gif_tensors_and_per_class(
     assert Image.open(tmp_path / "c.png").size == (5 * 30 + 2, 10 * 30 + 2)
     code, _, _ = run(["sample", "dcgan-mnist", "-n", "12", "--nrow", "6", "--out",
                       str(tmp_path / "n.png")], capsys)  # fmt: skip
-    assert code == 0 and Image.open(tmp_path / "n.png").size == (6 * 30 + 2, 2 * 30 + 2)
+    assert code == 0 and Image.open(tmp_path / "n.png").size == (6 * 34 + 2, 2 * 34 + 2)
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ def test_reprs_are_one_readable_line() -> None:
 
 def test_pretrained_model_repr() -> None:
     text = repr(ganzoo.load("dcgan-mnist"))
-    assert text.startswith("GANModel('dcgan-mnist': dcgan on mnist 1x28x28")
+    assert text.startswith("GANModel('dcgan-mnist': dcgan on mnist 1x32x32")  # padded to 32 px
     assert "pretrained" in text and "parameters" in text
 
 

@@ -92,10 +92,10 @@ def test_onnx_file_serves_with_onnxruntime_alone(tmp_path: Path) -> None:
     session = ort.InferenceSession(str(tmp_path / "g.onnx"), providers=["CPUExecutionProvider"])
     meta = session.get_modelmeta().custom_metadata_map
     assert meta["ganzoo.model"] == "dcgan-mnist" and meta["ganzoo.latent_dim"] == "100"
-    assert json.loads(meta["ganzoo.sample_shape"]) == [1, 28, 28]
+    assert json.loads(meta["ganzoo.sample_shape"]) == [1, 32, 32]  # MNIST padded to 32 px
     z = np.random.default_rng(0).standard_normal((16, 100)).astype(np.float32)
     (samples,) = session.run(None, {"z": z})
-    assert samples.shape == (16, 1, 28, 28)
+    assert samples.shape == (16, 1, 32, 32)
     assert samples.min() >= -1 - 1e-6 and samples.max() <= 1 + 1e-6  # tanh, float32 rounding
     expected = model.generator(torch.from_numpy(z)).detach().numpy()
     assert np.abs(samples - expected).max() <= ATOL
@@ -129,7 +129,7 @@ def test_cli_reports_the_difference_and_refuses_bad_input(
     code, out, _ = run("export", "dcgan-mnist", "--format", "torchscript", "--out", "g.pt")
     assert code == 0 and "max abs difference from PyTorch 0 at batch 1, 3, 8 (torch.jit)" in out
     loaded = torch.jit.load("g.pt")
-    assert loaded(torch.zeros(5, 100)).shape == (5, 1, 28, 28)
+    assert loaded(torch.zeros(5, 100)).shape == (5, 1, 32, 32)
     for args, needle in [
         (("export", "dcgan-mnist", "--format", "tflite"), "--format is onnx or torchscript"),
         (("export", "dcgan-mnist", "--part", "critic"), "--part is generator or discriminator"),
