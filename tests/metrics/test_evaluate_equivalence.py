@@ -11,10 +11,13 @@ read from the disk cache, must give the same numbers again.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 import ganzoo
+from ganzoo.gan import GANModel
 from ganzoo.metrics import density_coverage, evaluate, kmeans, ndb, precision_recall
 from ganzoo.metrics.manifold import knn_radii
 
@@ -50,6 +53,20 @@ BEFORE_FLOORS = {
 EXACT = {"modes", "ndb", "ndb_fraction", "precision", "recall", "coverage"}
 
 
+OLD_WEIGHTS = Path(__file__).parents[1] / "fixtures" / "dcgan-mnist-28px-2026.generator.safetensors"
+"""The generator the values above were printed with: dcgan-mnist as shipped until issue 15's
+recipe replaced it (28 px, width 64; sha256 e771f8bd...)."""
+
+
+def old_dcgan_mnist() -> GANModel:
+    """dcgan-mnist as it was when the values above were printed, in eval mode."""
+    from ganzoo.weights import load_module_file
+
+    model = ganzoo.build("dcgan", data="mnist", width=64, latent_dim=100)
+    load_module_file(model.generator, OLD_WEIGHTS)
+    return model.eval()
+
+
 def _same(got: dict[str, float], want: dict[str, float]) -> None:
     assert set(got) == set(want)
     for key, value in want.items():
@@ -62,7 +79,7 @@ def _same(got: dict[str, float], want: dict[str, float]) -> None:
 def test_dcgan_mnist_all_default_metrics_match_the_values_before(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("GANZOO_CACHE", str(tmp_path / "cache"))
     data = ganzoo.build("mnist", train=False, limit=1000)  # reference 500, floor 400
-    model = ganzoo.load("dcgan-mnist")
+    model = old_dcgan_mnist()
     steps: list[tuple[str, int, int]] = []
     res = evaluate(model, data, n=400, seed=3, progress=lambda *a: steps.append(a))
     _same(res.metrics, BEFORE_METRICS)
