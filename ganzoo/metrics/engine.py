@@ -69,7 +69,7 @@ def _has_option(spec: DatasetSpec, field: str) -> bool:
     return cls is not None and field in cls.model_fields
 
 
-def _at_model_resolution(model_data: DatasetSpec, options: dict[str, Any]) -> dict[str, Any]:
+def at_model_resolution(model_data: DatasetSpec, options: dict[str, Any]) -> dict[str, Any]:
     """``options`` plus the ``resolution`` of a model trained on its data set at another side.
 
     A model sized for MNIST at 32 px (``--resolution 32``) is compared with MNIST built at 32
@@ -370,7 +370,7 @@ def evaluate(
         given = model_data if getattr(model_data, "name", None) == data_name else None
         spec = given if isinstance(given, DatasetSpec) else dataset_spec(data_name)
         if isinstance(given, DatasetSpec):
-            options = _at_model_resolution(given, options)
+            options = at_model_resolution(given, options)
     else:
         spec = data_name.spec
     resolved = resolve_metrics(metrics, spec)
