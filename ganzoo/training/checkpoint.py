@@ -251,12 +251,15 @@ def load_checkpoint(
     modules: dict[str, nn.Module],
     optimizers: dict[str, torch.optim.Optimizer],
     restore_rng: bool = True,
+    optional: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Load a checkpoint into ``modules`` and ``optimizers``; return its JSON ``state``.
 
     The files are checked against the manifest's sha256 first, then each is loaded strictly:
     the weights must fit the modules and be finite, the optimizer state must fit the
-    parameters.
+    parameters. A module named in ``optional`` that the checkpoint did not save (a run that
+    resumes with a learning-rate schedule it did not have) is left as it is and listed in the
+    returned state's ``"absent"``.
 
     Raises:
         CheckpointError: One line naming the checkpoint, the file and what is wrong with it.
@@ -269,9 +272,22 @@ def load_checkpoint(
             f"optimizer(s) {', '.join(missing)}"
         )
     verify_files(path, meta)
+    listed = meta.get("files")
+    absent = [
+        name
+        for name in optional
+        if name in modules
+        and (
+            f"{name}.safetensors" not in listed
+            if listed
+            else not (path / f"{name}.safetensors").is_file()
+        )
+    ]
     file = path / STATE
     try:
         for name, module in modules.items():
+            if name in absent:
+                continue
             file = path / f"{name}.safetensors"
             load_module_file(module, file)
         for name, opt in optimizers.items():
@@ -289,13 +305,14 @@ def load_checkpoint(
             f"checkpoint {path} is corrupt: {file.name} does not fit ({type(err).__name__}: "
             f"{str(err).splitlines()[0][:200] if str(err) else 'no detail'})"
         ) from None
-    return {"step": meta["step"], **meta["state"]}
+    return {"step": meta["step"], **meta["state"], **({"absent": absent} if absent else {})}
 
 
 def load_latest_intact(
     folder: Path,
     modules: dict[str, nn.Module],
     optimizers: dict[str, torch.optim.Optimizer],
+    optional: tuple[str, ...] = (),
 ) -> tuple[Path, dict[str, Any], list[str]]:
     """Load the newest checkpoint under ``folder`` that is intact, falling back to older ones.
 
@@ -310,7 +327,7 @@ def load_latest_intact(
     errors: list[CheckpointError] = []
     for path in checkpoint_candidates(folder):
         try:
-            return path, load_checkpoint(path, modules, optimizers), skipped
+            return path, load_checkpoint(path, modules, optimizers, optional=optional), skipped
         except CheckpointError as err:
             errors.append(err)
             skipped.append(str(err))

@@ -61,6 +61,12 @@ class TrainConfig(BaseModel):
         "constant", description="Learning-rate schedule of G and D, stepped per G update."
     )
     lr_warmup: int = Field(0, ge=0, description="G updates of linear learning-rate warm-up.")
+    lr_decay_start: int = Field(
+        0,
+        ge=0,
+        description="The G update a linear or cosine decay begins at; the rate is constant "
+        "before it (0: decay from the start).",
+    )
     accumulate: int = Field(
         1, ge=1, le=1024, description="Micro-batches of batch_size per optimizer step."
     )
@@ -106,6 +112,20 @@ class TrainConfig(BaseModel):
     def _length(self) -> TrainConfig:
         if self.steps is not None and self.epochs is not None:
             raise ValueError("give steps or epochs, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _decay_start(self) -> TrainConfig:
+        if self.lr_decay_start and self.lr_schedule == "constant":
+            raise ValueError(
+                f"lr_decay_start {self.lr_decay_start} starts a decay, and lr_schedule is "
+                "constant: set lr_schedule to linear or cosine, or drop lr_decay_start"
+            )
+        if self.steps is not None and self.lr_decay_start >= self.steps:
+            raise ValueError(
+                f"lr_decay_start {self.lr_decay_start} is not before the last step "
+                f"({self.steps}): the rate would never decay; start it below {self.steps}"
+            )
         return self
 
     @model_validator(mode="after")

@@ -87,7 +87,9 @@ class Trainer:
         self.total_steps = config.steps or max(
             1, math.ceil(epochs * self.batches.per_epoch / n_critic)
         )
-        self.updates.set_schedule(config.lr_schedule, self.total_steps, config.lr_warmup)
+        self.updates.set_schedule(
+            config.lr_schedule, self.total_steps, config.lr_warmup, config.lr_decay_start
+        )
         self._fixed_z, self._fixed_y = fixed_latents(parts.G, self.data, config, self.device)
         # wrapped after the EMA copy was made: a SyncBatchNorm conversion must not reach it
         g_train, d_train = self.strategy.wrap(parts.G, parts.D)

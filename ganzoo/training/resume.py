@@ -37,6 +37,7 @@ PROTECTED = (
     "accumulate",
     "lr_schedule",
     "lr_warmup",
+    "lr_decay_start",
 )
 """The config fields a resume keeps unless changes are allowed: what is trained, on what, how."""
 
@@ -53,6 +54,7 @@ ADDED_DEFAULTS: dict[str, Any] = {
     "accumulate": 1,
     "lr_schedule": "constant",
     "lr_warmup": 0,
+    "lr_decay_start": 0,
 }
 """Protected fields newer than some runs: a ``config.json`` without one had this value."""
 
@@ -252,15 +254,16 @@ def restore(
         out.segment["changes"] = changes
         out.notices.append(("warning", f"settings changed on resume: {describe_changes(changes)}"))
     modules, optimizers = trainer.updates.modules(), trainer.updates.optimizers()
+    optional = ("lr_schedule",)  # absent from runs that had a constant rate
     if from_step is not None:
         path = folder / f"step-{from_step:07d}"
         if not path.is_dir():
             rewind(folder, from_step)  # raises, listing the kept steps
-        state = load_checkpoint(path, modules, optimizers)
+        state = load_checkpoint(path, modules, optimizers, optional=optional)
         if trainer.is_main:
             out.segment["superseded"] = rewind(folder, from_step)
     elif any(p.is_dir() for p in folder.glob("step-*")):
-        path, state, skipped = load_latest_intact(folder, modules, optimizers)
+        path, state, skipped = load_latest_intact(folder, modules, optimizers, optional)
         for why in skipped:
             out.notices.append(("warning", f"{why}; resumed from {path} instead"))
         if skipped:
@@ -277,6 +280,9 @@ def restore(
             f"(start it with ganzoo train ... --out {run_dir})"
         )
     out.step, out.checkpoint = int(state["step"]), path.name
+    if "lr_schedule" in state.get("absent", ()):
+        # saved with a constant rate: the schedule starts where the run stands (step = G updates)
+        trainer.updates.schedules.move_to(out.step)
     try:
         out.consumed, note = trainer.strategy.resume_position(state, trainer.batches, run_dir)
     except (KeyError, TypeError, ValueError) as err:

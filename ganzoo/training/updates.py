@@ -211,8 +211,12 @@ class AlternatingUpdates:
         load_module(self._ema.module, tensors, source)
         self._ema.mark_loaded()
 
-    def set_schedule(self, schedule: LRSchedule, total: int, warmup: int = 0) -> None:
+    def set_schedule(
+        self, schedule: LRSchedule, total: int, warmup: int = 0, start: int = 0
+    ) -> None:
         """Step G's and D's learning rates along ``schedule`` over ``total`` G updates.
+
+        The decay begins at G update ``start`` (see `ganzoo.training.schedules.lr_factor`).
 
         A ``constant`` schedule without warm-up keeps the optimizers' rates and adds nothing to
         the checkpoints.
@@ -220,7 +224,7 @@ class AlternatingUpdates:
         if schedule == "constant" and warmup == 0:
             self.schedules = None
             return
-        self.schedules = LRSchedules(self.opt_g, self.opt_d, schedule, total, warmup)
+        self.schedules = LRSchedules(self.opt_g, self.opt_d, schedule, total, warmup, start)
 
     def autocast(self) -> contextlib.AbstractContextManager[Any]:
         """bf16 autocast when ``amp`` asks for it, else nothing."""

@@ -85,8 +85,41 @@ def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
     return [k for k in sorted(b) if b[k] is not None and a.get(k) != b[k]]
 
 
+EXTENDABLE = {"steps", "lr_schedule", "lr_decay_start"}
+"""What a recipe may change of a run it extends (see `extends`)."""
+
+
+def extends(old: TrainConfig, new: TrainConfig) -> bool:
+    """Whether run ``old`` is the first ``old.steps`` steps of recipe ``new``, bit for bit.
+
+    True when ``new`` only trains longer and, if it decays the learning rate, holds the rate
+    until ``old``'s last step (``lr_decay_start >= old.steps``) where ``old`` had a constant rate
+    without warm-up: up to there the two make the same updates, so resuming ``old`` with
+    ``new``'s settings gives ``new``'s run (tested in tests/training/test_schedules.py).
+    """
+    changed = set(_differences(old, new)) - {"out"}
+    return (
+        bool(changed)
+        and changed <= EXTENDABLE
+        and old.steps is not None
+        and new.steps is not None
+        and new.steps > old.steps
+        and (
+            new.lr_schedule == old.lr_schedule == "constant"
+            or (
+                old.lr_schedule == "constant"
+                and old.lr_warmup == 0
+                and new.lr_decay_start >= old.steps
+            )
+        )
+    )
+
+
 def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = False) -> Path:
     """Train ``config`` into ``config.out``; resume an unfinished run; keep a finished one.
+
+    A run that is the first steps of ``config`` (`extends`: the recipe was made longer, its
+    decay starting after the run's last step) is resumed and trained on to ``config``'s end.
 
     Raises:
         ConfigError: The run directory holds a run of another config.
@@ -94,18 +127,22 @@ def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = Fals
     from ganzoo.training.loop import Trainer
 
     run_dir = Path(str(config.out))
+    extend = False
     if (run_dir / "config.json").is_file():
-        changed = _differences(read_run_config(run_dir), config)
-        if changed:
+        old = read_run_config(run_dir)
+        changed = _differences(old, config)
+        extend = extends(old, config)
+        if changed and not extend:
             raise ConfigError(
                 f"{run_dir} holds a run of another recipe ({', '.join(changed)} differ): delete "
                 "it or choose another output folder"
             )
         info = run_dir / "run.json"
-        if info.is_file() and json.loads(info.read_text()).get("status") == "finished":
+        finished = info.is_file() and json.loads(info.read_text()).get("status") == "finished"
+        if finished and not extend:
             return run_dir
     resume = (run_dir / "checkpoints").is_dir()
-    trainer = Trainer.create(config, resume=resume)
+    trainer = Trainer.create(config, resume=resume, allow_changes=extend)
     trainer.callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), *callbacks]
     if not quiet:
         trainer.callbacks.append(PlainLog(every=5))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from pydantic import ValidationError
 
+from ganzoo.errors import ConfigError
 from ganzoo.training.config import TrainConfig, make_train_config
 from ganzoo.training.loop import Trainer
 from ganzoo.training.schedules import lr_factor
@@ -35,6 +37,9 @@ def test_lr_factors() -> None:
     lin, cos = lr_factor("linear", 100), lr_factor("cosine", 100)
     assert [lin(t) for t in (0, 50, 100, 150)] == [1.0, 0.5, 0.0, 0.0]
     assert cos(0) == 1.0 and cos(50) == pytest.approx(0.5) and cos(100) == pytest.approx(0.0)
+    held = lr_factor("linear", 100, start=60)
+    assert [held(t) for t in (0, 59, 60, 80, 100)] == [1.0, 1.0, 1.0, 0.5, 0.0]
+    assert lr_factor("cosine", 100, start=60)(80) == pytest.approx(0.5)
     warm = lr_factor("constant", 100, warmup=4)
     assert [warm(t) for t in range(6)] == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
     assert lr_factor("linear", 10, warmup=2)(0) == pytest.approx(0.5)
@@ -81,6 +86,42 @@ def test_resume_with_a_schedule_is_bit_exact(tmp_path: Path) -> None:
     for a, b in zip(full.D.state_dict().values(), resumed.D.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     assert full.opt_g.param_groups[0]["lr"] == resumed.opt_g.param_groups[0]["lr"] == 0.0
+
+
+def test_a_constant_run_extended_with_a_held_decay_is_the_fresh_run_bit_for_bit(
+    tmp_path: Path,
+) -> None:
+    # a recipe "constant for 6 G updates, then a linear decay to 12" starts like a constant
+    # 6-step run, so that run, resumed with the decay, must give the fresh run's weights
+    decay = {"lr_schedule": "linear", "lr_decay_start": 6}
+    fresh = Trainer.create(
+        TrainConfig(**{**RING, "out": str(tmp_path / "f"), "steps": 12}, **decay)
+    )
+    fresh.run()
+    short = Trainer.create(TrainConfig(**{**RING, "out": str(tmp_path / "s"), "steps": 6}))
+    short.run()
+    assert not (
+        tmp_path / "s" / "checkpoints" / "step-0000006" / "lr_schedule.safetensors"
+    ).exists()
+    stored = json.loads((tmp_path / "s" / "config.json").read_text())
+    longer = make_train_config({**stored, "steps": 12, **decay})
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        Trainer.create(longer, resume=True)  # a protected change needs allow_changes
+    resumed = Trainer.create(longer, resume=True, allow_changes=True)
+    assert resumed.step == 6 and int(resumed.updates.schedules.updates) == 6  # type: ignore[union-attr]
+    resumed.run()
+    assert fresh.opt_g.param_groups[0]["lr"] == resumed.opt_g.param_groups[0]["lr"] == 0.0
+    for a, b in zip(fresh.G.state_dict().values(), resumed.G.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    for a, b in zip(fresh.D.state_dict().values(), resumed.D.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_a_decay_start_needs_a_decay_before_the_last_step() -> None:
+    with pytest.raises(ValidationError, match="lr_schedule is constant"):
+        TrainConfig(**RING, steps=10, lr_decay_start=5)
+    with pytest.raises(ValidationError, match="not before the last step"):
+        TrainConfig(**RING, steps=10, lr_schedule="linear", lr_decay_start=10)
 
 
 # SGD: the update is the gradient itself (Adam's first steps are about sign(grad), which turns

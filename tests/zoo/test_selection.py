@@ -8,6 +8,7 @@ import pytest
 from support.tiny_recipe import tiny
 
 from ganzoo.building import build_entry
+from ganzoo.errors import ConfigError
 from ganzoo.training.checkpoint import read_manifest
 from ganzoo.zoo import selection as sel
 from ganzoo.zoo.seeds import seed_config, train_run
@@ -97,3 +98,31 @@ def test_selection_data_is_the_end_of_the_train_split(monkeypatch: pytest.Monkey
 def test_unknown_selection_metric_fails_before_training() -> None:
     with pytest.raises(Exception, match="no known direction"):
         SelectionSettings("mystery")
+
+
+def test_a_longer_recipe_extends_the_finished_run_and_scores_its_new_checkpoints(
+    tmp_path: Path,
+) -> None:
+    longer = tiny(steps=4, lr_schedule="linear", lr_decay_start=2)
+    fresh = tmp_path / "fresh"
+    train_run(seed_config(longer, 0, fresh, None), [])
+    run = tmp_path / "run"
+    settings = SelectionSettings("score", n=10, reference_size=10)
+    stub = Stub(1.0, 2.0, 4.0, 3.0)
+    train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(settings, stub, stub.reference)])
+    train_run(seed_config(longer, 0, run, None), [BestCheckpoint(settings, stub, stub.reference)])
+    record = finish(run, settings, stub, stub.reference)
+    assert record.steps == (1, 2, 3, 4) and record.chosen_step == 3 and stub.calls == 4
+    for name in ("generator.safetensors", "discriminator.safetensors"):
+        a = (run / "checkpoints" / "step-0000004" / name).read_bytes()
+        assert a == (fresh / "checkpoints" / "step-0000004" / name).read_bytes()
+
+
+def test_a_recipe_that_changes_the_runs_first_steps_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [])
+    # the decay would have started inside the finished run: not its extension
+    with pytest.raises(ConfigError, match="another recipe"):
+        train_run(
+            seed_config(tiny(steps=4, lr_schedule="linear", lr_decay_start=1), 0, run, None), []
+        )
