@@ -81,6 +81,31 @@ def dataset_spec(name: str) -> DatasetSpec:
     return get_registry().get(name, "dataset").spec  # type: ignore[return-value]
 
 
+def has_option(data: str | DatasetSpec, field: str) -> bool:
+    """Whether data set ``data`` (a name or its spec) takes the build option ``field``."""
+    spec = dataset_spec(data) if isinstance(data, str) else data
+    cls = config_model(spec)
+    return cls is not None and field in cls.model_fields
+
+
+def at_model_resolution(model_data: DatasetSpec, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` plus the ``resolution`` of a model trained on its data set at another side.
+
+    A model sized for MNIST at 32 px (``--resolution 32``) is compared with MNIST built at 32
+    px, so every metric and diagnostic sees samples and references of one shape.
+    """
+    registered = dataset_spec(model_data.name)
+    if (
+        "resolution" in options
+        or model_data.shape is None
+        or registered.shape is None
+        or tuple(model_data.shape[1:]) == tuple(registered.shape[1:])
+        or not has_option(registered, "resolution")
+    ):
+        return options
+    return {**options, "resolution": int(model_data.shape[-1])}
+
+
 def architecture_spec(name: str) -> ArchitectureSpec:
     """The spec of architecture ``name`` (an error suggests close names)."""
     return get_registry().get(name, "architecture").spec  # type: ignore[return-value]

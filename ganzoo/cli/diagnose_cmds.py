@@ -69,7 +69,7 @@ def diagnose_command(
     model = ganzoo.load(target)
     options = {"root": str(data_root)} if data_root else {}
     # the data set as the model was trained on it (dcgan-mnist: MNIST padded to 32 px)
-    from ganzoo.metrics.engine import at_model_resolution
+    from ganzoo.building import at_model_resolution
 
     options = at_model_resolution(model.data, options)
     name = model.data.name

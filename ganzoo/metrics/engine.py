@@ -20,7 +20,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 
-from ganzoo.building import build_entry, config_model, dataset_spec
+from ganzoo.building import at_model_resolution, build_entry, dataset_spec, has_option
 from ganzoo.errors import ConfigError, DataError, PluginError
 from ganzoo.interfaces import FeatureExtractor, Metric, SampleSet
 from ganzoo.metrics import refcache
@@ -64,34 +64,11 @@ class EvaluationResult(BaseModel):
     seconds: float
 
 
-def _has_option(spec: DatasetSpec, field: str) -> bool:
-    cls = config_model(spec)
-    return cls is not None and field in cls.model_fields
-
-
-def at_model_resolution(model_data: DatasetSpec, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` plus the ``resolution`` of a model trained on its data set at another side.
-
-    A model sized for MNIST at 32 px (``--resolution 32``) is compared with MNIST built at 32
-    px, so every metric sees samples and references of one shape.
-    """
-    registered = dataset_spec(model_data.name)
-    if (
-        "resolution" in options
-        or model_data.shape is None
-        or registered.shape is None
-        or tuple(model_data.shape[1:]) == tuple(registered.shape[1:])
-        or not _has_option(registered, "resolution")
-    ):
-        return options
-    return {**options, "resolution": int(model_data.shape[-1])}
-
-
 def _options(name: str, data_root: str | None, options: str) -> dict[str, Any]:
     """The data set's build options: ``options`` (JSON), plus ``root`` from ``data_root``."""
     spec = dataset_spec(name)
     out: dict[str, Any] = json.loads(options)
-    if spec.modality == "image" and data_root is not None and _has_option(spec, "root"):
+    if spec.modality == "image" and data_root is not None and has_option(spec, "root"):
         out.setdefault("root", data_root)
     return out
 
@@ -169,7 +146,7 @@ def real_sets(
             return RealSets(
                 ref, floor, "fresh draw, seed 1", "fresh draw, seed 0" if floors else None
             )
-        if data == "stacked-mnist" or _has_option(spec, "train"):
+        if data == "stacked-mnist" or has_option(spec, "train"):
             ref = _reference(data, "test", N_REFERENCE, data_root, opts)
             floor = _reference(data, "train", min(n, 60_000), data_root, opts) if floors else None
             return RealSets(ref, floor, "test", f"train (first {n})" if floors else None)
@@ -301,7 +278,7 @@ def _resolution_hint(samples: Tensor, spec: DatasetSpec) -> str:
     shape = tuple(samples.shape[1:])
     if spec.shape is None or len(shape) != 3 or len(spec.shape) != 3 or shape[1] != shape[2]:
         return ""
-    if shape[0] != spec.shape[0] or not _has_option(spec, "resolution"):
+    if shape[0] != spec.shape[0] or not has_option(spec, "resolution"):
         return ""
     return (
         f"; to compare with {spec.name} built at {shape[1]} px, pass "

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ganzoo.building import build_entry, config_model, dataset_spec
+from ganzoo.building import build_entry, dataset_spec, has_option
 from ganzoo.card_records import CheckpointSelection
 from ganzoo.errors import CheckpointError, ConfigError
 from ganzoo.loading.run_dir import load_run_model
@@ -91,11 +91,6 @@ class SelectionSettings:
         return cls(selection.metric, selection.n, selection.seed, selection.reference_size)
 
 
-def _has_option(name: str, field: str) -> bool:
-    cls = config_model(dataset_spec(name))
-    return cls is not None and field in cls.model_fields
-
-
 def selection_reference(
     data: str, data_options: dict[str, Any], data_root: str | None, size: int
 ) -> tuple[TensorData, str]:
@@ -110,14 +105,14 @@ def selection_reference(
 
     spec = dataset_spec(data)
     opts = {k: v for k, v in data_options.items() if k not in {"limit", "download", "train"}}
-    if data_root is not None and _has_option(data, "root"):
+    if data_root is not None and has_option(data, "root"):
         opts.setdefault("root", data_root)
     if spec.modality == "points":
         opts.pop("seed", None)
         built = build_entry(data, limit=size, seed=POINTS_SEED, **opts)
         return built, f"{data}: a fresh draw of {len(built)} points (seed {POINTS_SEED})"
-    if _has_option(data, "train"):
-        if _has_option(data, "size") and _has_option(data, "seed"):
+    if has_option(data, "train"):
+        if has_option(data, "size") and has_option(data, "seed"):
             opts.update(size=size, seed=STACKED_SEED)
             built = build_entry(data, train=True, **opts)
             return built, f"{data} train split: {len(built)} images drawn with seed {STACKED_SEED}"
