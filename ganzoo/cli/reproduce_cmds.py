@@ -77,11 +77,19 @@ def reproduce_command(
     if check and (spec.spread is None or not spec.spread.band):
         rep.check(spec, [])  # raises: a card without a band fails before any training
     options.apply_threads(threads)
+    runs = out or Path("runs") / "reproduce" / spec.name
+    if rep.is_runs_dir_of(runs, spec.name):
+        typer.echo(
+            f"note: {runs} holds {spec.name}/seed-S runs (tools/build_zoo.py's --runs-dir "
+            f"layout): using {runs / spec.name}",
+            err=True,
+        )
+        runs = runs / spec.name
     results = rep.reproduce(
         spec,
         recipe,
         seeds,
-        out or Path("runs") / "reproduce" / spec.name,
+        runs,
         data_root=data_root,
         n=n,
         quiet=quiet or as_json,

@@ -81,6 +81,20 @@ def plan(spec: ModelSpec, recipe: dict[str, Any], seeds: int, n: int | None = No
     )
 
 
+def is_runs_dir_of(folder: Path, name: str) -> bool:
+    """Whether ``folder`` holds ``NAME/seed-S`` runs and no ``seed-S`` run of its own.
+
+    That is ``tools/build_zoo.py``'s ``--runs-dir`` layout: the runs of ``name`` are in
+    ``folder/NAME``, which is what ``ganzoo reproduce --out`` names.
+    """
+    folder = Path(folder)
+
+    def has_runs(where: Path) -> bool:
+        return any((p / "config.json").is_file() for p in where.glob("seed-*"))
+
+    return has_runs(folder / name) and not has_runs(folder)
+
+
 def reproduce(
     spec: ModelSpec,
     recipe: dict[str, Any],

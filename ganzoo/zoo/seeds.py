@@ -80,9 +80,12 @@ def seed_config(base: dict[str, Any], seed: int, out: Path, data_root: str | Non
 
 
 def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
-    """The fields ``new`` sets otherwise than the run ``old`` (None: the default it resolved)."""
+    """The fields ``new`` sets otherwise than the run ``old`` (None: the default it resolved).
+
+    ``out`` is not one: a run moved or copied to another folder is the same run.
+    """
     a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
-    return [k for k in sorted(b) if b[k] is not None and a.get(k) != b[k]]
+    return [k for k in sorted(b) if k != "out" and b[k] is not None and a.get(k) != b[k]]
 
 
 EXTENDABLE = {"steps", "lr_schedule", "lr_decay_start"}
@@ -97,7 +100,7 @@ def extends(old: TrainConfig, new: TrainConfig) -> bool:
     without warm-up: up to there the two make the same updates, so resuming ``old`` with
     ``new``'s settings gives ``new``'s run (tested in tests/training/test_schedules.py).
     """
-    changed = set(_differences(old, new)) - {"out"}
+    changed = set(_differences(old, new))
     return (
         bool(changed)
         and changed <= EXTENDABLE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,9 +93,13 @@ def test_check_passes_inside_the_band_and_fails_outside(
         assert row in ok.stdout
     assert "checkpoints chosen by score (n=100, seed 1) on mnist train split" in ok.stdout
     assert (out / "seed-0" / "best-checkpoint").is_dir()
-    # the same recipe and selection: the finished run is reused, only the band differs
-    bad = run("reproduce", "tiny-fail", "--check", "--out", str(out), "--json", env=plugin_env)
+    # the same recipe and selection: the finished run is reused, only the band differs; here
+    # from tools/build_zoo.py's layout (--runs-dir above the model's name)
+    zoo = tmp_path / "zoo"
+    shutil.copytree(out, zoo / "tiny-fail")
+    bad = run("reproduce", "tiny-fail", "--check", "--out", str(zoo), "--json", env=plugin_env)
     assert bad.returncode == 1, bad.stderr
+    assert f"using {zoo / 'tiny-fail'}" in bad.stderr and not (zoo / "seed-0").exists()
     data = json.loads(bad.stdout)
     score = data["seeds"][0]["metrics"]["score"]
     assert data["mean"]["score"] == pytest.approx(score)
@@ -115,3 +120,17 @@ def test_reproduce_refuses_before_training(plugin_env: dict[str, str], tmp_path:
     other_n = run("reproduce", "tiny-pass", "--check", "-n", "100", env=plugin_env)
     assert other_n.returncode != 0 and "--check compares with the card's protocol" in other_n.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_a_build_zoo_runs_dir_is_told_from_a_folder_of_seed_runs(tmp_path: Path) -> None:
+    from ganzoo.zoo.reproduce import is_runs_dir_of
+
+    (tmp_path / "zoo" / "m" / "seed-0").mkdir(parents=True)
+    assert not is_runs_dir_of(tmp_path / "zoo", "m")  # a folder, not a run: no config.json
+    (tmp_path / "zoo" / "m" / "seed-0" / "config.json").write_text("{}")
+    assert is_runs_dir_of(tmp_path / "zoo", "m")
+    assert not is_runs_dir_of(tmp_path / "zoo", "other")
+    assert not is_runs_dir_of(tmp_path / "zoo" / "m", "m")  # the seed runs' own folder
+    (tmp_path / "zoo" / "seed-0").mkdir()
+    (tmp_path / "zoo" / "seed-0" / "config.json").write_text("{}")
+    assert not is_runs_dir_of(tmp_path / "zoo", "m")  # runs of its own: --out means it
