@@ -49,6 +49,12 @@ class TrainConfig(BaseModel):
     ema_warmup: bool = Field(
         False, description="EMA decay min(ema, (1+t)/(10+t)) at G update t (forgets the init)."
     )
+    ema_start: int = Field(
+        0,
+        ge=0,
+        description="The G update the EMA starts averaging at; before it the EMA is a copy of G "
+        "(BigGAN's ema_start).",
+    )
     augment: Literal["none", "diffaugment", "ada"] = Field(
         "none", description="Augment what D sees (images only): DiffAugment or ADA."
     )
@@ -125,6 +131,15 @@ class TrainConfig(BaseModel):
             raise ValueError(
                 f"lr_decay_start {self.lr_decay_start} is not before the last step "
                 f"({self.steps}): the rate would never decay; start it below {self.steps}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _ema_start(self) -> TrainConfig:
+        if self.ema_start and not self.ema:
+            raise ValueError(
+                f"ema_start {self.ema_start} starts an EMA, and ema is not set: set ema "
+                "(e.g. 0.999) or drop ema_start"
             )
         return self
 

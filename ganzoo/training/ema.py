@@ -51,6 +51,8 @@ class EMAGenerator:
             ``copy``.
         bn_batches: Batches of latents that re-estimate the statistics (``recompute``).
         bn_batch_size: Latents per batch.
+        start: The G update the average starts at; before it the EMA is a copy of G
+            (BigGAN's ``ema_start``), so a run without an EMA can be extended with one.
         warmup: Use ``min(decay, (1 + t) / (10 + t))`` at G update ``t`` (as TensorFlow's
             ``ExponentialMovingAverage(num_updates=t)``), so the average forgets G's
             initial weights in a short run; False: ``decay`` from the start.
@@ -64,9 +66,10 @@ class EMAGenerator:
         bn_batches: int = 8,
         bn_batch_size: int = 64,
         warmup: bool = False,
+        start: int = 0,
     ) -> None:
         self.module: Generator = copy.deepcopy(G).eval().requires_grad_(False)
-        self.decay, self.batchnorm, self.warmup = decay, batchnorm, warmup
+        self.decay, self.batchnorm, self.warmup, self.start = decay, batchnorm, warmup, start
         self.bn_batches, self.bn_batch_size = bn_batches, bn_batch_size
         self._bn = batchnorm_layers(self.module)
         bn_buffers = {id(b) for m in batchnorm_layers(G) for b in m.buffers(recurse=False)}
@@ -79,17 +82,27 @@ class EMAGenerator:
         self._stale = bool(self._bn) and batchnorm == "recompute"
 
     def decay_at(self, t: int) -> float:
-        """The decay used at G update ``t`` (0-based): ``decay``, or its warm-up value."""
+        """The decay used at G update ``t`` (0-based).
+
+        0 before ``start`` (the EMA copies G), then ``decay``, or its warm-up value counted from
+        ``start``.
+        """
+        if t < self.start:
+            return 0.0
         if not self.warmup:
             return self.decay
-        return min(self.decay, (1 + t) / (10 + t))
+        u = t - self.start
+        return min(self.decay, (1 + u) / (10 + u))
 
     @torch.no_grad()
     def update(self, t: int) -> None:
         """Move the EMA toward G after G update ``t`` (device work only)."""
         decay = self.decay_at(t)
-        ema_p = [p for p, _ in self._params]
-        torch._foreach_lerp_(ema_p, [p for _, p in self._params], 1.0 - decay)
+        ema_p, g_p = [p for p, _ in self._params], [p for _, p in self._params]
+        if decay == 0.0:  # before the start: an exact copy (a lerp by 1 may round)
+            torch._foreach_copy_(ema_p, g_p)
+        else:
+            torch._foreach_lerp_(ema_p, g_p, 1.0 - decay)
         for b_ema, b, is_bn in self._pairs:
             if is_bn and self.batchnorm == "recompute":
                 continue

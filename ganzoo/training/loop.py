@@ -81,7 +81,7 @@ class Trainer:
             ema=config.ema, reuse_fakes=config.reuse_fakes, amp=config.amp,
             augment=build_augment(config.augment, config.augment_options, self.data.spec.modality),
             accumulate=config.accumulate, ema_batchnorm=config.ema_batchnorm,
-            ema_warmup=config.ema_warmup,
+            ema_warmup=config.ema_warmup, ema_start=config.ema_start,
         )  # fmt: skip
         epochs = config.epochs if config.epochs is not None else 1.0
         self.total_steps = config.steps or max(

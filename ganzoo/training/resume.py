@@ -31,6 +31,7 @@ PROTECTED = (
     "batch_size",
     "seed",
     "ema",
+    "ema_start",
     "reuse_fakes",
     "augment",
     "augment_options",
@@ -55,6 +56,7 @@ ADDED_DEFAULTS: dict[str, Any] = {
     "lr_schedule": "constant",
     "lr_warmup": 0,
     "lr_decay_start": 0,
+    "ema_start": 0,
 }
 """Protected fields newer than some runs: a ``config.json`` without one had this value."""
 
@@ -254,7 +256,8 @@ def restore(
         out.segment["changes"] = changes
         out.notices.append(("warning", f"settings changed on resume: {describe_changes(changes)}"))
     modules, optimizers = trainer.updates.modules(), trainer.updates.optimizers()
-    optional = ("lr_schedule",)  # absent from runs that had a constant rate
+    # absent from runs that had a constant rate, or kept no EMA generator
+    optional = ("lr_schedule", "ema_generator")
     if from_step is not None:
         path = folder / f"step-{from_step:07d}"
         if not path.is_dir():
@@ -283,6 +286,11 @@ def restore(
     if "lr_schedule" in state.get("absent", ()):
         # saved with a constant rate: the schedule starts where the run stands (step = G updates)
         trainer.updates.schedules.move_to(out.step)
+    if "ema_generator" in state.get("absent", ()):
+        trainer.updates.restart_ema()
+        out.notices.append(
+            ("warning", f"{path} kept no EMA generator: the EMA starts from G at step {out.step}")
+        )
     try:
         out.consumed, note = trainer.strategy.resume_position(state, trainer.batches, run_dir)
     except (KeyError, TypeError, ValueError) as err:

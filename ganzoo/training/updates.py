@@ -130,6 +130,7 @@ class AlternatingUpdates:
         ema_batchnorm: What the EMA generator keeps of BatchNorm statistics
             (`ganzoo.training.ema.EMAGenerator`).
         ema_warmup: Warm the EMA decay up (`ganzoo.training.ema.EMAGenerator`).
+        ema_start: The G update the EMA starts averaging at (a copy of G before it).
     """
 
     def __init__(
@@ -149,6 +150,7 @@ class AlternatingUpdates:
         accumulate: int = 1,
         ema_batchnorm: EMABatchNorm = "recompute",
         ema_warmup: bool = False,
+        ema_start: int = 0,
     ) -> None:
         self.G, self.D, self.loss = G, D, loss
         self.opt_g, self.opt_d, self.n_critic = opt_g, opt_d, n_critic
@@ -161,7 +163,9 @@ class AlternatingUpdates:
                 f"accumulate={accumulate} must divide the step's batch of {batches.batch_size}"
             )
         self._ema = (
-            EMAGenerator(G, ema, ema_batchnorm, bn_batch_size=micro, warmup=ema_warmup)
+            EMAGenerator(
+                G, ema, ema_batchnorm, bn_batch_size=micro, warmup=ema_warmup, start=ema_start
+            )
             if ema
             else None
         )
@@ -187,6 +191,12 @@ class AlternatingUpdates:
     def keeps_ema(self) -> bool:
         """Whether the run keeps an EMA generator (its ``ema`` decay is set)."""
         return self._ema is not None
+
+    def restart_ema(self) -> None:
+        """Start the EMA generator over as a copy of G (a resumed run that did not keep one)."""
+        if self._ema is not None:
+            self._ema.module.load_state_dict(self.G.state_dict())
+            self._ema.mark_loaded()
 
     def load_ema(self, tensors: Mapping[str, Tensor], source: str) -> None:
         """Replace the EMA generator's weights and buffers with ``tensors``, strictly.

@@ -88,7 +88,7 @@ def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
     return [k for k in sorted(b) if k != "out" and b[k] is not None and a.get(k) != b[k]]
 
 
-EXTENDABLE = {"steps", "lr_schedule", "lr_decay_start"}
+EXTENDABLE = {"steps", "lr_schedule", "lr_decay_start", "ema", "ema_start"}
 """What a recipe may change of a run it extends (see `extends`)."""
 
 
@@ -97,24 +97,27 @@ def extends(old: TrainConfig, new: TrainConfig) -> bool:
 
     True when ``new`` only trains longer and, if it decays the learning rate, holds the rate
     until ``old``'s last step (``lr_decay_start >= old.steps``) where ``old`` had a constant rate
-    without warm-up: up to there the two make the same updates, so resuming ``old`` with
-    ``new``'s settings gives ``new``'s run (tested in tests/training/test_schedules.py).
+    without warm-up, and, if it keeps an EMA that ``old`` did not, starts averaging there
+    (``ema_start >= old.steps``; the EMA is a copy of G until then, and an EMA never changes
+    G's and D's updates): up to there the two make the same updates, so resuming ``old`` with
+    ``new``'s settings gives ``new``'s run (tested in tests/training/test_schedules.py and
+    tests/training/test_ema.py).
     """
     changed = set(_differences(old, new))
+    same_rate = new.lr_schedule == old.lr_schedule == "constant" or (
+        old.lr_schedule == "constant" and old.lr_warmup == 0 and new.lr_decay_start >= old.steps
+    )
+    same_ema = not ({"ema", "ema_start"} & changed) or (
+        old.ema is None and new.ema_start >= (old.steps or 0)
+    )
     return (
         bool(changed)
         and changed <= EXTENDABLE
         and old.steps is not None
         and new.steps is not None
         and new.steps > old.steps
-        and (
-            new.lr_schedule == old.lr_schedule == "constant"
-            or (
-                old.lr_schedule == "constant"
-                and old.lr_warmup == 0
-                and new.lr_decay_start >= old.steps
-            )
-        )
+        and same_rate
+        and same_ema
     )
 
 

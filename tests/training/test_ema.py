@@ -102,6 +102,52 @@ def test_warmup_decay() -> None:
     assert EMAGenerator(g, decay=0.999).decay_at(0) == 0.999
 
 
+def test_before_its_start_the_ema_is_a_copy_of_g() -> None:
+    g = _moved_pair()
+    late = EMAGenerator(g, decay=0.99, start=5, warmup=True)
+    assert late.decay_at(4) == 0.0 and late.decay_at(5) == pytest.approx(0.1)
+    with torch.no_grad():
+        for p in g.parameters():
+            p.add_(0.1)
+    late.update(4)
+    for a, b in zip(late.module.parameters(), g.parameters(), strict=True):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="ema is not set"):
+        TrainConfig(architecture="dcgan", ema_start=5)
+
+
+def test_a_run_without_an_ema_extended_with_one_is_the_fresh_run_bit_for_bit(
+    tmp_path: Path,
+) -> None:
+    from ganzoo.training.config import make_train_config
+    from ganzoo.zoo.seeds import extends
+
+    base = {
+        "architecture": "dcgan", "data": "mnist", "data_options": {"limit": 128},
+        "architecture_options": {"width": 8, "latent_dim": 16}, "batch_size": 16,
+        "diagnostics": [], "checkpoint_every": 3, "sample_every": 100, "channels_last": False,
+    }  # fmt: skip
+    ema = {"ema": 0.9, "ema_start": 3}
+    fresh = Trainer.create(TrainConfig(**base, steps=6, out=str(tmp_path / "f"), **ema))
+    fresh.run()
+    short_cfg = TrainConfig(**base, steps=3, out=str(tmp_path / "s"))
+    Trainer.create(short_cfg).run()
+    longer = make_train_config({**short_cfg.model_dump(), "steps": 6, **ema})
+    assert extends(short_cfg, longer)
+    assert not extends(short_cfg, make_train_config({**longer.model_dump(), "ema_start": 2}))
+    resumed = Trainer.create(longer, resume=True, allow_changes=True)
+    resumed.run()
+    assert fresh.ema is not None and resumed.ema is not None
+    for name in ("G", "D"):
+        a, b = getattr(fresh, name).state_dict(), getattr(resumed, name).state_dict()
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    a, b = fresh.ema.state_dict(), resumed.ema.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(
+        resumed.ema.state_dict()["net.0.weight"], resumed.G.state_dict()["net.0.weight"]
+    )
+
+
 @pytest.mark.parametrize("mode", ["recompute", "average", "copy"])
 def test_checkpoint_holds_the_ema_and_the_sample_grid_uses_it(mode: str, tmp_path: Path) -> None:
     cfg = TrainConfig(
