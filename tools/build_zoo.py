@@ -91,6 +91,20 @@ def export(name: str, result: Any) -> Path:
     return path
 
 
+def shipped_role(result: Any, ema: float | None) -> str:
+    """``ema_generator`` when the shipped generator is the run's EMA, else ``generator``.
+
+    The shipped model is the chosen checkpoint's EMA when that checkpoint kept one (as
+    `ganzoo.loading.run_dir.load_run_model` loads it), G as trained otherwise.
+    """
+    from ganzoo.zoo.selection import best_checkpoint
+
+    if result.selection is not None:
+        kept = (best_checkpoint(result.run_dir) / "ema_generator.safetensors").is_file()
+        return "ema_generator" if kept else "generator"
+    return "ema_generator" if ema else "generator"
+
+
 def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
     """The zoo.json entry (a ModelSpec plus the evaluation details) of one model.
 
@@ -135,7 +149,7 @@ def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
         ),
         "weights": [
             {
-                "role": "generator",
+                "role": shipped_role(shipped, config.ema),
                 "repo_id": f"{HUB_OWNER}/{name}",
                 "revision": "main",
                 "filename": "generator.safetensors",

@@ -134,3 +134,21 @@ def test_a_cards_section_names_its_recipe_and_the_recipes_notes(
         "- Recipe `ganzoo/recipes/tiny-dcgan.yaml`: Why: a tiny recipe. Measured: nothing."
     ]
     assert bz.recipe_lines({"name": "gone", "recipe": "recipes/gone.yaml"}) == []
+
+
+def test_the_shipped_generators_role_says_whether_it_is_the_ema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    bz = build_zoo(tmp_path, monkeypatch)
+    best = tmp_path / "run" / "best-checkpoint"
+    best.mkdir(parents=True)
+    chosen = SimpleNamespace(run_dir=tmp_path / "run", selection=object())
+    # a checkpoint chosen before the run's EMA started (ema_start) holds G alone
+    assert bz.shipped_role(chosen, 0.999) == "generator"
+    (best / "ema_generator.safetensors").write_bytes(b"")
+    assert bz.shipped_role(chosen, 0.999) == "ema_generator"
+    last = SimpleNamespace(run_dir=tmp_path / "run", selection=None)
+    assert bz.shipped_role(last, 0.999) == "ema_generator"
+    assert bz.shipped_role(last, None) == "generator"
