@@ -79,13 +79,19 @@ def seed_config(base: dict[str, Any], seed: int, out: Path, data_root: str | Non
     return make_train_config(base, out=str(out), seed=seed, diagnostics=[])
 
 
+BOOKKEEPING = {"out", "log_every", "sample_every", "num_samples", "keep_checkpoints"}
+"""Settings that change no trained weight and no checkpoint the selection scores: a run moved
+to another folder, logged or sampled at other steps, or keeping other old checkpoints is the
+same run."""
+
+
 def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
     """The fields ``new`` sets otherwise than the run ``old`` (None: the default it resolved).
 
-    ``out`` is not one: a run moved or copied to another folder is the same run.
+    `BOOKKEEPING` fields are not counted.
     """
     a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
-    return [k for k in sorted(b) if k != "out" and b[k] is not None and a.get(k) != b[k]]
+    return [k for k in sorted(b) if k not in BOOKKEEPING and b[k] is not None and a.get(k) != b[k]]
 
 
 EXTENDABLE = {"steps", "lr_schedule", "lr_decay_start", "ema", "ema_start"}

@@ -126,3 +126,17 @@ def test_a_recipe_that_changes_the_runs_first_steps_is_refused(tmp_path: Path) -
         train_run(
             seed_config(tiny(steps=4, lr_schedule="linear", lr_decay_start=1), 0, run, None), []
         )
+
+
+def test_a_recipe_that_only_logs_or_samples_otherwise_keeps_the_finished_run(
+    tmp_path: Path,
+) -> None:
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [])
+    before = (run / "run.json").read_text()
+    relabelled = tiny(sample_every=7, log_every=3, keep_checkpoints=5, num_samples=9)
+    train_run(seed_config(relabelled, 0, tmp_path / "moved", None), [])  # a fresh folder trains
+    train_run(seed_config(relabelled, 0, run, None), [])
+    assert (run / "run.json").read_text() == before  # kept as it was: not trained again
+    with pytest.raises(ConfigError, match="checkpoint_every"):
+        train_run(seed_config(tiny(checkpoint_every=7), 0, run, None), [])
