@@ -221,18 +221,36 @@ def _copy_best(run_dir: Path, checkpoint: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def on_schedule(run_dir: Path, step: int) -> bool:
+    """Whether the run's recipe writes a checkpoint at ``step``: each ``checkpoint_every``-th.
+
+    The last step's too. The checkpoint an interrupted run saves where it stopped is not a candidate: a run of the
+    recipe that was never interrupted has no checkpoint there, so choosing it could not be
+    reproduced. A run folder without its config or status file counts every step.
+    """
+    try:
+        every = int(json.loads((Path(run_dir) / "config.json").read_text())["checkpoint_every"])
+        total = json.loads((Path(run_dir) / "run.json").read_text()).get("total_steps")
+    except (OSError, KeyError, ValueError):
+        return True
+    return step % every == 0 or step == total
+
+
 def consider(
     run_dir: Path, checkpoint: Path, settings: SelectionSettings, scorer: Scorer, reference: str
 ) -> float:
     """Score ``checkpoint`` (unless it was scored already) and keep it if it is the best so far.
 
-    A tie keeps the later step. Returns the checkpoint's score.
+    A tie keeps the later step. Returns the checkpoint's score; NaN, unscored, for a checkpoint
+    off the recipe's schedule (`on_schedule`).
 
     Raises:
         ConfigError: The run's ``selection.json`` was made with other settings.
     """
     run_dir = Path(run_dir)
     step = int(read_manifest(Path(checkpoint))["step"])
+    if not on_schedule(run_dir, step):
+        return float("nan")
     wanted = {"settings": asdict(settings), "reference": reference}
     record = _read(run_dir) or {**wanted, "scores": {}, "best": None}
     if record.get("settings") != wanted["settings"]:

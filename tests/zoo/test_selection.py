@@ -140,3 +140,25 @@ def test_a_recipe_that_only_logs_or_samples_otherwise_keeps_the_finished_run(
     assert (run / "run.json").read_text() == before  # kept as it was: not trained again
     with pytest.raises(ConfigError, match="checkpoint_every"):
         train_run(seed_config(tiny(checkpoint_every=7), 0, run, None), [])
+
+
+def test_the_checkpoint_of_a_stopped_run_is_no_candidate(tmp_path: Path) -> None:
+    """A stop (Ctrl-C, SIGTERM, a diagnostic) saves a checkpoint off the recipe's schedule; an
+    uninterrupted run of the recipe has none there, so it is neither scored nor chosen."""
+    from ganzoo.training.callbacks import Callback
+
+    class StopAt3(Callback):
+        def on_step(self, trainer, record) -> None:
+            if record.step >= 3:
+                trainer.request_stop("test")
+
+    run = tmp_path / "run"
+    recipe = seed_config(tiny(steps=4, checkpoint_every=2, keep_checkpoints=5), 0, run, None)
+    settings = SelectionSettings("score", n=10, reference_size=10)
+    stub = Stub(1.0, 2.0, 9.0)
+    train_run(recipe, [BestCheckpoint(settings, stub, stub.reference), StopAt3()])
+    assert (run / "checkpoints" / "step-0000003").is_dir() and stub.calls == 1
+    assert not sel.on_schedule(run, 3) and sel.on_schedule(run, 2) and sel.on_schedule(run, 4)
+    train_run(recipe, [BestCheckpoint(settings, stub, stub.reference)])
+    record = finish(run, settings, stub, stub.reference)
+    assert record.steps == (2, 4) and record.chosen_step == 4 and stub.calls == 2
