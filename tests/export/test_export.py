@@ -121,7 +121,7 @@ def test_cli_reports_the_difference_and_refuses_bad_input(
     assert code == 0 and (tmp_path / "acgan-mnist-generator.onnx").is_file()
     assert out.startswith(
         "wrote generator as onnx to acgan-mnist-generator.onnx (z (N, 100), y (N) -> samples "
-        "(N, 1, 28, 28)); max abs difference from PyTorch "
+        "(N, 1, 32, 32)); max abs difference from PyTorch "
     )
     assert out.rstrip().endswith(
         f"at batch 1, 3, 8 (onnxruntime {pytest.importorskip('onnxruntime').__version__})"
