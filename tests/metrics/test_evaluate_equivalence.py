@@ -21,10 +21,12 @@ from ganzoo.gan import GANModel
 from ganzoo.metrics import density_coverage, evaluate, kmeans, ndb, precision_recall
 from ganzoo.metrics.manifold import knn_radii
 
-REL = 1e-9
+REL = 1e-7
 """Relative tolerance of continuous values (fid, score, kl, density, a radius sum): float
 rounding. The BLAS's thread count alone moves the floor's FID by 1.6e-12 relative (1 thread vs 2);
-on the same thread count the fast code gives the same bits as the code before."""
+on the same thread count and CPU the fast code gives the same bits as the code before. The values
+were printed on an AMD EPYC; on an Intel Xeon the same code gives FID 17.619930988 (2e-9
+relative: oneDNN picks other kernels per CPU), so the bound leaves room for the CPU."""
 
 BEFORE_METRICS = {
     "fid": 17.619930953235354,

@@ -11,6 +11,17 @@ from safetensors.torch import load_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
+ZERO_GRADIENT = {
+    ("gan", "generator.safetensors", "net.0.bias"),
+    ("gan", "generator.safetensors", "net.1.running_mean"),
+}
+"""Values that rounding alone decides: the ring G's first bias feeds a BatchNorm, which cancels it,
+so its gradient is 0 but for float noise, and Adam turns noise into steps of about the learning
+rate (2e-4); the BatchNorm's running mean follows it. The noise differs by CPU (the fixture was
+written on an AMD EPYC; an Intel Xeon moves that bias by 1.4e-4 in 9 steps, every other value by
+at most 1e-8), so these are held to the 9 steps' largest possible Adam travel."""
+ZERO_GRADIENT_ATOL = 9 * 2e-4
+
 
 @pytest.mark.parametrize("arch", ["dcgan", "gan"])
 def test_old_run_resumes_to_the_old_codes_weights(
@@ -40,4 +51,5 @@ def test_old_run_resumes_to_the_old_codes_weights(
         got, want = load_file(step9 / name), load_file(expected / name)
         assert got.keys() == want.keys(), name
         for key in want:
-            torch.testing.assert_close(got[key], want[key], rtol=0, atol=1e-6, msg=f"{name}:{key}")
+            atol = ZERO_GRADIENT_ATOL if (arch, name, key) in ZERO_GRADIENT else 1e-6
+            torch.testing.assert_close(got[key], want[key], rtol=0, atol=atol, msg=f"{name}:{key}")
