@@ -224,9 +224,10 @@ def _copy_best(run_dir: Path, checkpoint: Path) -> None:
 def on_schedule(run_dir: Path, step: int) -> bool:
     """Whether the run's recipe writes a checkpoint at ``step``: each ``checkpoint_every``-th.
 
-    The last step's too. The checkpoint an interrupted run saves where it stopped is not a candidate: a run of the
-    recipe that was never interrupted has no checkpoint there, so choosing it could not be
-    reproduced. A run folder without its config or status file counts every step.
+    The last step's too. The checkpoint an interrupted run saves where it stopped is not a
+    candidate: a run of the recipe that was never interrupted has no checkpoint there, so
+    choosing it could not be reproduced. A run folder without its config or status file counts
+    every step.
     """
     try:
         every = int(json.loads((Path(run_dir) / "config.json").read_text())["checkpoint_every"])
