@@ -55,6 +55,19 @@ class TrainConfig(BaseModel):
         description="The G update the EMA starts averaging at; before it the EMA is a copy of G "
         "(BigGAN's ema_start).",
     )
+    top_k: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="G's loss keeps this share of each batch's fakes, those D scores highest "
+        "(Sinha et al. 2020's top-k training); None: every fake.",
+    )
+    top_k_anneal: int = Field(
+        0,
+        ge=0,
+        description="G updates over which top_k's share falls linearly from 1 to top_k "
+        "(0: top_k from the start).",
+    )
     augment: Literal["none", "diffaugment", "ada"] = Field(
         "none", description="Augment what D sees (images only): DiffAugment or ADA."
     )
@@ -140,6 +153,15 @@ class TrainConfig(BaseModel):
             raise ValueError(
                 f"ema_start {self.ema_start} starts an EMA, and ema is not set: set ema "
                 "(e.g. 0.999) or drop ema_start"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _top_k_anneal(self) -> TrainConfig:
+        if self.top_k_anneal and self.top_k is None:
+            raise ValueError(
+                f"top_k_anneal {self.top_k_anneal} anneals top-k training, and top_k is not "
+                "set: set top_k (e.g. 0.5) or drop top_k_anneal"
             )
         return self
 

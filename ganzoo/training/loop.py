@@ -37,6 +37,7 @@ from ganzoo.training.runlock import RunLock, claim_run_dir
 from ganzoo.training.setup import build_parts
 from ganzoo.training.start import start_from
 from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy, restart_count
+from ganzoo.training.topk import TopK
 from ganzoo.training.updates import AlternatingUpdates, Forwards
 
 
@@ -82,6 +83,7 @@ class Trainer:
             augment=build_augment(config.augment, config.augment_options, self.data.spec.modality),
             accumulate=config.accumulate, ema_batchnorm=config.ema_batchnorm,
             ema_warmup=config.ema_warmup, ema_start=config.ema_start,
+            top_k=TopK(config.top_k, config.top_k_anneal) if config.top_k is not None else None,
         )  # fmt: skip
         epochs = config.epochs if config.epochs is not None else 1.0
         self.total_steps = config.steps or max(

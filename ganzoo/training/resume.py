@@ -32,6 +32,8 @@ PROTECTED = (
     "seed",
     "ema",
     "ema_start",
+    "top_k",
+    "top_k_anneal",
     "reuse_fakes",
     "augment",
     "augment_options",
@@ -57,6 +59,8 @@ ADDED_DEFAULTS: dict[str, Any] = {
     "lr_warmup": 0,
     "lr_decay_start": 0,
     "ema_start": 0,
+    "top_k": None,
+    "top_k_anneal": 0,
 }
 """Protected fields newer than some runs: a ``config.json`` without one had this value."""
 

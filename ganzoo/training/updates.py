@@ -42,6 +42,7 @@ from ganzoo.training.augment import Augment, sign_terms
 from ganzoo.training.batches import Batches
 from ganzoo.training.ema import EMABatchNorm, EMAGenerator
 from ganzoo.training.schedules import LRSchedule, LRSchedules
+from ganzoo.training.topk import TopK
 from ganzoo.weights import load_module
 
 STATS = (
@@ -131,6 +132,8 @@ class AlternatingUpdates:
             (`ganzoo.training.ema.EMAGenerator`).
         ema_warmup: Warm the EMA decay up (`ganzoo.training.ema.EMAGenerator`).
         ema_start: The G update the EMA starts averaging at (a copy of G before it).
+        top_k: G's loss over only the fakes D rates highest (`ganzoo.training.topk`), or
+            None for every fake.
     """
 
     def __init__(
@@ -151,6 +154,7 @@ class AlternatingUpdates:
         ema_batchnorm: EMABatchNorm = "recompute",
         ema_warmup: bool = False,
         ema_start: int = 0,
+        top_k: TopK | None = None,
     ) -> None:
         self.G, self.D, self.loss = G, D, loss
         self.opt_g, self.opt_d, self.n_critic = opt_g, opt_d, n_critic
@@ -169,6 +173,14 @@ class AlternatingUpdates:
             if ema
             else None
         )
+        if top_k is not None and (loss.uses_features or loss.generator_needs_real):
+            raise ConfigError(
+                f"top_k trains G on the fakes D scores highest, and the loss "
+                f"{type(loss).__name__} compares G's fakes with real data (or D's features) "
+                "sample by sample: use a loss whose G term is a mean over fakes (e.g. "
+                "non-saturating, least-squares, hinge, wasserstein) or drop top_k"
+            )
+        self.top_k = top_k
         self.reuse_fakes = reuse_fakes
         self.amp = amp
         self.device = batches.device
@@ -337,7 +349,10 @@ class AlternatingUpdates:
         if self.loss.uses_features:
             loss = self.loss.generator_loss(out_fake, real_out)  # type: ignore[arg-type]
         else:
-            loss = self.loss.generator_loss(out_fake.scores, real_out.scores if real_out else None)
+            scores = out_fake.scores
+            if self.top_k is not None:
+                scores = self.top_k.select(scores, self.g_index())
+            loss = self.loss.generator_loss(scores, real_out.scores if real_out else None)
         aux = self.D.auxiliary_loss(out_fake, y_fake, z, real=False)
         if aux is not None:
             loss = loss + aux
