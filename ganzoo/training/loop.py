@@ -29,6 +29,7 @@ from ganzoo.training.batches import Batches
 from ganzoo.training.callbacks import Callback
 from ganzoo.training.checkpoint import save_checkpoint
 from ganzoo.training.config import TrainConfig
+from ganzoo.training.forwards import Forwards
 from ganzoo.training.interrupts import RunInterrupted, catch_signals
 from ganzoo.training.records import StatsAccumulator, divergence, max_abs_weight
 from ganzoo.training.resume import restore
@@ -38,7 +39,7 @@ from ganzoo.training.setup import build_parts
 from ganzoo.training.start import start_from
 from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy, restart_count
 from ganzoo.training.topk import TopK
-from ganzoo.training.updates import AlternatingUpdates, Forwards
+from ganzoo.training.updates import AlternatingUpdates
 
 
 class Trainer:

@@ -29,8 +29,7 @@ a value back to the host.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -41,6 +40,7 @@ from ganzoo.interfaces import Discriminator, DiscriminatorOutput, GANLoss, Gener
 from ganzoo.training.augment import Augment, sign_terms
 from ganzoo.training.batches import Batches
 from ganzoo.training.ema import EMABatchNorm, EMAGenerator
+from ganzoo.training.forwards import Forwards
 from ganzoo.training.schedules import LRSchedule, LRSchedules
 from ganzoo.training.topk import TopK
 from ganzoo.weights import load_module
@@ -60,53 +60,6 @@ STATS = (
     "augment_p",
 )
 """The names of the statistics vector `AlternatingUpdates.step` returns, in order."""
-
-
-@dataclass
-class Forwards:
-    """The four forward passes the updates call.
-
-    A multi-process run routes the two with grads through DDP; ``torch.compile`` wraps them
-    when asked.
-
-    Attributes:
-        g: G under no_grad (the fakes of the earlier D steps).
-        g_train: G with grads (the G step, and the last D step when its fakes are reused).
-        d: D's ``forward_all`` with grads (the D step).
-        d_frozen: D's ``forward_all`` with D frozen (the G step).
-    """
-
-    g: Callable[..., Tensor]
-    g_train: Callable[..., Tensor]
-    d: Callable[..., DiscriminatorOutput]
-    d_frozen: Callable[..., DiscriminatorOutput]
-
-    @classmethod
-    def make(
-        cls,
-        G: Generator,
-        D: Discriminator,
-        compile: bool = False,
-        g_train: nn.Module | None = None,
-        d_train: nn.Module | None = None,
-    ) -> Forwards:
-        """The forwards of ``G`` and ``D``; ``g_train``/``d_train`` replace the with-grad ones.
-
-        Args:
-            G: The generator.
-            D: The discriminator.
-            compile: Wrap every forward in ``torch.compile``.
-            g_train: A wrapper of G for its with-grad passes (DDP), or None for G itself.
-            d_train: A wrapper of D's ``forward_all`` for its update (DDP), or None for D.
-        """
-        wrap = torch.compile if compile else (lambda f: f)
-        g, d_frozen = wrap(G), wrap(D.forward_all)
-        return cls(
-            g=g,
-            g_train=g if g_train is None else wrap(g_train),
-            d=d_frozen if d_train is None else wrap(d_train),
-            d_frozen=d_frozen,
-        )
 
 
 class AlternatingUpdates:
