@@ -10,7 +10,6 @@ and stops when they ask. How the run is spread over processes is the `Strategy` 
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from ganzoo.training.forwards import Forwards
 from ganzoo.training.interrupts import RunInterrupted, catch_signals
 from ganzoo.training.records import StatsAccumulator, divergence, max_abs_weight
 from ganzoo.training.resume import restore
+from ganzoo.training.rundir import read_run_info
 from ganzoo.training.runfiles import Segment, default_run_dir, write_config
 from ganzoo.training.runlock import RunLock, claim_run_dir
 from ganzoo.training.setup import build_parts
@@ -408,7 +408,7 @@ class Trainer:
                 self._interrupt,
             )
         if self.is_main:
-            return json.loads((self.run_dir / "run.json").read_text())
+            return read_run_info(self.run_dir)
         return dict(self._summary)
 
     def _on_signal(self, name: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import CheckpointError, ConfigError
+from ganzoo.training.rundir import read_run_info
 from ganzoo.weights import atomic_write_bytes
 
 PROTECTED = (
@@ -101,7 +102,7 @@ def _short(value: Any, limit: int = 60) -> str:
 
 def _world_size(run_dir: Path) -> int:
     try:
-        info = json.loads((run_dir / "run.json").read_text())
+        info = read_run_info(run_dir)
         return int(info.get("world_size") or 1)
     except (OSError, ValueError, TypeError, AttributeError):
         return 1

@@ -13,6 +13,8 @@ from ganzoo.errors import CheckpointError
 from ganzoo.specs import DatasetSpec
 from ganzoo.training.config import TrainConfig
 
+RUN_INFO = "run.json"
+"""The run directory's status file (`ganzoo.training.runfiles.write_run_info` writes it)."""
 DATA_FILE = "data.json"
 """The run directory's record of the data set's spec (shape and classes included)."""
 
@@ -21,6 +23,16 @@ def is_run_dir(path: Path) -> bool:
     """Whether ``path`` looks like a ``ganzoo train`` run directory."""
     path = Path(path)
     return (path / "config.json").is_file() and (path / "checkpoints").is_dir()
+
+
+def read_run_info(run_dir: Path) -> Any:
+    """The run's status file ``run.json`` as written (status, step, total_steps, segments, ...).
+
+    Raises:
+        OSError: It cannot be read (a run that never started has none).
+        ValueError: It is not JSON.
+    """
+    return json.loads((Path(run_dir) / RUN_INFO).read_text())
 
 
 def read_run_config(run_dir: Path) -> TrainConfig:

@@ -20,7 +20,7 @@ from ganzoo._version import __version__
 from ganzoo.hardware import cpu_name
 from ganzoo.specs import DatasetSpec
 from ganzoo.training.config import TrainConfig
-from ganzoo.training.rundir import DATA_FILE
+from ganzoo.training.rundir import DATA_FILE, RUN_INFO, read_run_info
 from ganzoo.weights import atomic_write_bytes
 
 
@@ -73,11 +73,10 @@ def previous_segments(run_dir: Path, resumed: bool) -> list[dict[str, Any]]:
         run_dir: The run directory.
         resumed: Whether this is a resume (a new run has no earlier segments).
     """
-    path = run_dir / "run.json"
-    if not resumed or not path.is_file():
+    if not resumed or not (run_dir / RUN_INFO).is_file():
         return []
     try:
-        info = json.loads(path.read_text())
+        info = read_run_info(run_dir)
     except ValueError:
         return []
     if not isinstance(info, dict):
@@ -145,7 +144,7 @@ def write_run_info(
         **({} if status == "running" else {"finished": now}),
         **extra,
     }
-    atomic_write_bytes(run_dir / "run.json", json.dumps(info, indent=2).encode())
+    atomic_write_bytes(run_dir / RUN_INFO, json.dumps(info, indent=2).encode())
 
 
 class Segment:

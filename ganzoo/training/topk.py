@@ -47,8 +47,8 @@ class TopK:
             g_update: The G update under way (0-based).
 
         Returns:
-            The rows of ``scores`` kept, in descending order of score; ``scores`` itself when
-            every row is kept.
+            The rows of ``scores`` kept, in no particular order (G's loss is a mean over them);
+            ``scores`` itself when every row is kept.
         """
         n = scores.shape[0]
         k = self.kept(g_update, n)

@@ -9,7 +9,6 @@ rounded as it ships (`shipped_model`), and `evaluate_pinned` with the card's pro
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +19,7 @@ from ganzoo.errors import ConfigError
 from ganzoo.loading.run_dir import load_run_model
 from ganzoo.training.callbacks import Callback, MetricsLogger, PlainLog
 from ganzoo.training.config import TrainConfig, make_train_config
-from ganzoo.training.rundir import read_run_config
+from ganzoo.training.rundir import RUN_INFO, read_run_config, read_run_info
 from ganzoo.zoo.selection import (
     BestCheckpoint,
     MetricScorer,
@@ -68,7 +67,7 @@ class SeedResult:
         """The step of the evaluated checkpoint."""
         if self.selection is not None:
             return self.selection.chosen_step
-        return int(json.loads((self.run_dir / "run.json").read_text())["step"])
+        return int(read_run_info(self.run_dir)["step"])
 
 
 def seed_config(base: dict[str, Any], seed: int, out: Path, data_root: str | None) -> TrainConfig:
@@ -149,8 +148,8 @@ def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = Fals
                 f"{run_dir} holds a run of another recipe ({', '.join(changed)} differ): delete "
                 "it or choose another output folder"
             )
-        info = run_dir / "run.json"
-        finished = info.is_file() and json.loads(info.read_text()).get("status") == "finished"
+        info = run_dir / RUN_INFO
+        finished = info.is_file() and read_run_info(run_dir).get("status") == "finished"
         if finished and not extend:
             return run_dir
     resume = (run_dir / "checkpoints").is_dir()

@@ -37,7 +37,7 @@ from ganzoo.metrics.engine import N_REFERENCE
 from ganzoo.metrics.resolve import fitting_metrics
 from ganzoo.training.callbacks import Callback, RunView
 from ganzoo.training.checkpoint import read_manifest
-from ganzoo.training.rundir import read_run_config
+from ganzoo.training.rundir import read_run_config, read_run_info
 from ganzoo.weights import atomic_write_bytes
 from ganzoo.zoo.spread import higher_is_better
 
@@ -232,7 +232,7 @@ def on_schedule(run_dir: Path, step: int) -> bool:
     """
     try:
         every = read_run_config(run_dir).checkpoint_every
-        total = json.loads((Path(run_dir) / "run.json").read_text()).get("total_steps")
+        total = read_run_info(run_dir).get("total_steps")
     except (CheckpointError, OSError, ValueError):
         return True
     return step % every == 0 or step == total
