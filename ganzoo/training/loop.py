@@ -19,7 +19,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.building import loss_spec
-from ganzoo.errors import CheckpointError, ConfigError, TrainingError
+from ganzoo.errors import TrainingError
 from ganzoo.events import Event, Notice, StepRecord
 from ganzoo.images import save_samples
 from ganzoo.interfaces import Generator
@@ -30,12 +30,13 @@ from ganzoo.training.checkpoint import save_checkpoint
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.forwards import Forwards
 from ganzoo.training.interrupts import RunInterrupted, catch_signals
+from ganzoo.training.opening import claim, plan_start, refuse_overwrite
 from ganzoo.training.records import StatsAccumulator, divergence, max_abs_weight
 from ganzoo.training.resume import restore
 from ganzoo.training.rundir import read_run_info
-from ganzoo.training.runfiles import Segment, default_run_dir, write_config
-from ganzoo.training.runlock import RunLock, claim_run_dir
-from ganzoo.training.setup import build_parts
+from ganzoo.training.runfiles import Segment, write_config
+from ganzoo.training.runlock import RunLock
+from ganzoo.training.setup import build_parts, fixed_latents
 from ganzoo.training.start import start_from
 from ganzoo.training.strategy import SingleProcess, Strategy, choose_strategy, restart_count
 from ganzoo.training.topk import TopK
@@ -150,31 +151,14 @@ class Trainer:
                 (``ganzoo.loading.start_model(config.init)``): a new run starts its G, D and
                 EMA from its weights (`ganzoo.training.start`); a resumed run ignores it.
         """
-        run_dir = Path(config.out) if config.out else default_run_dir(config)
-        if config.init and init is None and not resume:
-            raise ConfigError(
-                f"config.init names {config.init!r}: pass its weights too, "
-                "Trainer.create(config, init=ganzoo.loading.start_model(config.init)) "
-                "(ganzoo train and ganzoo.train do this)"
-            )
-        if init is not None and not config.init:
-            raise ConfigError("init= goes with config.init, which names the model it came from")
-        if from_step is not None and not resume:
-            raise ConfigError("--from-step goes with --resume: it picks the checkpoint to resume")
-        restarted = not resume and restart_count() > 0 and (run_dir / "config.json").is_file()
-        resume = resume or restarted  # torchrun --max-restarts: the group goes on from a checkpoint
-        if resume and not run_dir.is_dir():
-            raise CheckpointError(f"no checkpoint under {run_dir}: the directory does not exist")
+        run_dir, resume, restarted = plan_start(config, resume, from_step, init)
         strategy = strategy or choose_strategy(config)
         lock = None
         if strategy.is_main:
-            run_dir, lock = _claim(run_dir, config)
+            run_dir, lock = claim(run_dir, config)
         try:
-            if not resume and (run_dir / "config.json").exists():
-                raise ConfigError(
-                    f"run directory {run_dir} already holds a run; pass --resume {run_dir} to "
-                    "continue it, or choose another --out"
-                )
+            if not resume:
+                refuse_overwrite(run_dir)
             trainer = cls(config, run_dir, callbacks, strategy, data)
             trainer._lock = lock
             if lock is not None and (note := lock.stale_note()):
@@ -483,29 +467,3 @@ class Trainer:
         """Release what the strategy holds (a multi-process run's process group) and the claim."""
         self.release()
         self.strategy.close(self.updates.drop_wrappers)
-
-
-def _claim(run_dir: Path, config: TrainConfig) -> tuple[Path, RunLock]:
-    """Claim ``run_dir``; a default directory that another run claimed first gets the next name."""
-    for _ in range(100):
-        try:
-            return run_dir, claim_run_dir(run_dir)
-        except ConfigError:
-            if config.out is not None:
-                raise
-        run_dir = default_run_dir(config)  # the other run made the directory: -2, -3, ...
-    return run_dir, claim_run_dir(run_dir)
-
-
-def fixed_latents(
-    G: Generator, data: Any, config: TrainConfig, device: torch.device
-) -> tuple[Tensor, Tensor | None]:
-    """The latents (and labels) of every sample grid.
-
-    Drawn from their own seeded generator,
-    ``num_samples`` of them (at least 1000 for point data, whose grids are scatter plots).
-    """
-    n = config.num_samples if data.spec.modality == "image" else max(config.num_samples, 1000)
-    z = G.sample_latent(n, generator=torch.Generator().manual_seed(1234), device="cpu")
-    y = torch.arange(n, device=device) % G.num_classes if G.num_classes else None
-    return z.to(device), y

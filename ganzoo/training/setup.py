@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch import Tensor
 
 from ganzoo.building import (
     architecture_spec,
@@ -170,3 +171,17 @@ def build_parts(config: TrainConfig, device: torch.device, data: Any = None) -> 
     return RunParts(
         arch, config, train_data, model, G, D, loss, optimizer, opt_g, opt_d, notes
     )  # fmt: skip
+
+
+def fixed_latents(
+    G: Generator, data: Any, config: TrainConfig, device: torch.device
+) -> tuple[Tensor, Tensor | None]:
+    """The latents (and labels) of every sample grid.
+
+    Drawn from their own seeded generator,
+    ``num_samples`` of them (at least 1000 for point data, whose grids are scatter plots).
+    """
+    n = config.num_samples if data.spec.modality == "image" else max(config.num_samples, 1000)
+    z = G.sample_latent(n, generator=torch.Generator().manual_seed(1234), device="cpu")
+    y = torch.arange(n, device=device) % G.num_classes if G.num_classes else None
+    return z.to(device), y

@@ -254,7 +254,7 @@ def test_runs_started_together_without_out_get_their_own_directories(
     # the second computed its name before the first made the directory
     names = iter([Path("runs/gan-ring-8-20250101-120000")])
     monkeypatch.setattr(
-        "ganzoo.training.loop.default_run_dir",
+        "ganzoo.training.opening.default_run_dir",
         lambda c: next(names, None) or runfiles.default_run_dir(c),
     )
     second = Trainer.create(cfg(tmp_path, steps=2).model_copy(update={"out": None}))
