@@ -130,10 +130,11 @@ def test_a_cards_section_names_its_recipe_and_the_recipes_notes(
     recipe = tmp_path / "recipes" / "tiny-dcgan.yaml"
     recipe.write_text("# Why: a tiny recipe.\n#\n# Measured: nothing.\n" + recipe.read_text())
     card = {"name": "tiny-dcgan", "recipe": "recipes/tiny-dcgan.yaml"}
-    assert bz.recipe_lines(card) == [
+    docs = bz.sibling("zoo_docs")  # the page renderer, recipe paths under the package folder
+    assert docs.recipe_lines(card, tmp_path) == [
         "- Recipe `ganzoo/recipes/tiny-dcgan.yaml`: Why: a tiny recipe. Measured: nothing."
     ]
-    assert bz.recipe_lines({"name": "gone", "recipe": "recipes/gone.yaml"}) == []
+    assert docs.recipe_lines({"name": "gone", "recipe": "recipes/gone.yaml"}, tmp_path) == []
 
 
 def test_the_shipped_generators_role_says_whether_it_is_the_ema(
