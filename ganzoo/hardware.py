@@ -155,3 +155,23 @@ def busy_hint() -> str | None:
         "default of one thread per core oversubscribes them: try --threads 1 "
         "(docs/training.md, 'Threads on shared CPUs')"
     )
+
+
+def native_bf16(device: Any) -> bool:
+    """Whether ``device`` runs bf16 arithmetic natively (what ``amp: auto`` picks bf16 for).
+
+    A CUDA device: ``torch.cuda.is_bf16_supported()``. A CPU: oneDNN's own check, true with
+    AVX-512 BF16 or AMX (without them oneDNN emulates bf16, many times slower than fp32:
+    docs/benchmarks.md). Other devices: False.
+    """
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):  # a torch build without oneDNN
+            return False
+    return False

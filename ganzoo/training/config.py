@@ -109,7 +109,12 @@ class TrainConfig(BaseModel):
         "iteration, as the PyTorch DCGAN tutorial); False draws fresh ones for the G step.",
     )
     compile: bool = False
-    amp: Literal["none", "bf16"] = "none"
+    amp: Literal["none", "bf16", "auto"] = Field(
+        "none",
+        description="bf16 autocast of the forwards and losses; auto: bf16 where the device runs "
+        "it natively (a CPU with AVX-512 BF16 or AMX, a CUDA GPU with bf16), else none. The run "
+        "records what auto chose.",
+    )
     sync_batchnorm: bool = Field(
         False, description="Multi-process runs: SyncBatchNorm (CUDA only) instead of per-rank BN."
     )

@@ -81,7 +81,7 @@ class Trainer:
         n_critic: int = parts.optimizer.n_critic  # type: ignore[assignment]  # resolved: complete
         self.updates = AlternatingUpdates(
             parts.G, parts.D, parts.loss, parts.opt_g, parts.opt_d, n_critic, self.batches,
-            ema=config.ema, reuse_fakes=config.reuse_fakes, amp=config.amp,
+            ema=config.ema, reuse_fakes=config.reuse_fakes, amp=parts.config.amp,
             augment=build_augment(config.augment, config.augment_options, self.data.spec.modality),
             accumulate=config.accumulate, ema_batchnorm=config.ema_batchnorm,
             ema_warmup=config.ema_warmup, ema_start=config.ema_start,

@@ -24,6 +24,7 @@ from ganzoo.data.objects import IN_MEMORY, as_data
 from ganzoo.data.sources import resolve_data_argument
 from ganzoo.data.tensor_data import TensorData
 from ganzoo.errors import ConfigError
+from ganzoo.hardware import native_bf16
 from ganzoo.imports import import_string
 from ganzoo.interfaces import Discriminator, GANLoss, Generator
 from ganzoo.registry import get_registry
@@ -144,6 +145,8 @@ def build_parts(config: TrainConfig, device: torch.device, data: Any = None) -> 
             )
         config = config.model_copy(update={"data": IN_MEMORY})
     arch, config, note = resolve_config(config)
+    if config.amp == "auto":  # config.json records the choice
+        config = config.model_copy(update={"amp": "bf16" if native_bf16(device) else "none"})
     torch.manual_seed(config.seed)
     if data is not None:
         train_data = as_data(data)
