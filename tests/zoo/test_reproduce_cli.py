@@ -112,11 +112,11 @@ def test_check_passes_inside_the_band_and_fails_outside(
 def test_reproduce_refuses_before_training(plugin_env: dict[str, str], tmp_path: Path) -> None:
     unknown = run("reproduce", "dcgan-mnst")
     assert unknown.returncode != 0 and "did you mean 'dcgan-mnist'" in unknown.stderr
-    # wgan-gp-mnist's card was built from one seed: no band to check against
-    no_band = run("reproduce", "wgan-gp-mnist", "--check", "--out", str(tmp_path / "r"))
+    # stylegan2-mnist's card was built from one seed: no band to check against
+    no_band = run("reproduce", "stylegan2-mnist", "--check", "--out", str(tmp_path / "r"))
     assert no_band.returncode != 0
     assert "has no tolerance band" in no_band.stderr
-    assert "tools/build_zoo.py --seeds 3 wgan-gp-mnist" in no_band.stderr
+    assert "tools/build_zoo.py --seeds 3 stylegan2-mnist" in no_band.stderr
     other_n = run("reproduce", "tiny-pass", "--check", "-n", "100", env=plugin_env)
     assert other_n.returncode != 0 and "--check compares with the card's protocol" in other_n.stderr
     assert not (tmp_path / "r").exists()
