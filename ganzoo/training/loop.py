@@ -444,14 +444,10 @@ class Trainer:
         try:
             self._write_run_info(status)
             if not self.is_main:
-                figures = self.segment.figures(status, self.step, self.strategy.world_size)
-                wall = figures["wall_seconds"]
-                self._summary = {
-                    "status": status, "step": self.step, "total_steps": self.total_steps,
-                    "wall_seconds": wall,
-                    "images_per_second": round(figures["images"] / wall, 1) if wall else None,
-                    "rank": self.strategy.rank, **self.strategy.run_info(),
-                }  # fmt: skip
+                self._summary = self.segment.summary(
+                    status, self.step, self.total_steps, self.strategy.world_size,
+                    {"rank": self.strategy.rank, **self.strategy.run_info()},
+                )  # fmt: skip
             self.status = status
             for cb in self.callbacks:
                 cb.on_end(self, status)

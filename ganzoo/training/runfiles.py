@@ -181,6 +181,21 @@ class Segment:
             "images": self.images * world_size,
         }  # fmt: skip
 
+    def summary(
+        self, status: str, step: int, total_steps: int, world_size: int, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        """What `Trainer.run` returns on a process that writes no ``run.json`` (not the main one).
+
+        Its status, step and this segment's wall time and image rate, with ``extra`` (the rank
+        and the strategy's fields).
+        """
+        figures = self.figures(status, step, world_size)
+        wall = figures["wall_seconds"]
+        return {
+            "status": status, "step": step, "total_steps": total_steps, "wall_seconds": wall,
+            "images_per_second": round(figures["images"] / wall, 1) if wall else None, **extra,
+        }  # fmt: skip
+
     def write(
         self, run_dir: Path, status: str, step: int, total_steps: int, device: torch.device,
         world_size: int, extra: dict[str, Any],

@@ -259,3 +259,19 @@ def test_run_summary_adds_up_resumed_segments(tmp_path: Path) -> None:
     assert (
         resumed["wall_seconds"] >= first["wall_seconds"] + resumed["segment"]["wall_seconds"] - 0.01
     )
+
+
+def test_a_process_that_writes_no_run_json_summarises_its_segment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ganzoo.training import runfiles
+
+    clock = iter([100.0, 104.0])  # made at 100 s, summarised at 104 s
+    monkeypatch.setattr(runfiles.time, "perf_counter", lambda: next(clock))
+    segment = runfiles.Segment()
+    segment.images = 320  # this process's images; two processes read twice as many
+    summary = segment.summary("finished", 5, 10, 2, {"rank": 1})
+    assert summary == {
+        "status": "finished", "step": 5, "total_steps": 10, "wall_seconds": 4.0,
+        "images_per_second": 160.0, "rank": 1,
+    }  # fmt: skip
