@@ -18,7 +18,6 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ganzoo.building import loss_spec
 from ganzoo.errors import TrainingError
 from ganzoo.events import Event, Notice, StepRecord
 from ganzoo.images import save_samples
@@ -31,7 +30,7 @@ from ganzoo.training.config import TrainConfig
 from ganzoo.training.forwards import Forwards
 from ganzoo.training.interrupts import RunInterrupted, catch_signals
 from ganzoo.training.opening import claim, plan_start, refuse_overwrite
-from ganzoo.training.records import StatsAccumulator, divergence, max_abs_weight
+from ganzoo.training.records import StatsAccumulator, read_record
 from ganzoo.training.resume import restore
 from ganzoo.training.rundir import read_run_info
 from ganzoo.training.runfiles import Segment, write_config
@@ -264,25 +263,12 @@ class Trainer:
                 ``error`` notice goes out first.
         """
         self._stop_due = True
-        limit = self.config.divergence_limit
-        # the largest weight of G and D rides along in the record's one host read
-        watch = (
-            None if limit is None else max_abs_weight([*self.G.parameters(), *self.D.parameters()])
-        )
-        stats, layer = self.stats.take(self.strategy.reduce_stats, watch)
-        why = divergence(stats, limit)
-        stats.pop("weight_max", None)
         images *= self.strategy.world_size
-        loss = loss_spec(self.loss_name)  # what it declares of D's scores, read by consumers
-        record = StepRecord(
-            step=self.step,
-            grad_norms_g=layer,
-            loss_name=self.loss_name,
-            scores=loss.scores,
-            saturating=loss.saturating,
-            images_per_second=images / elapsed if elapsed > 0 else float("nan"),
-            **stats,
-        )
+        record, why = read_record(
+            self.stats, self.step, self.strategy.reduce_stats, self.loss_name,
+            images / elapsed if elapsed > 0 else float("nan"),
+            self.config.divergence_limit, lambda: [*self.G.parameters(), *self.D.parameters()],
+        )  # fmt: skip
         if why is not None:
             self.emit(Notice("error", self.step, f"diverged at step {self.step}: {why}"))
             raise TrainingError(

@@ -1,7 +1,8 @@
 """Statistics between two records: summed on the device, read back once per record.
 
 The same read carries the largest absolute weight of G and D, so `divergence` can stop a run
-whose losses are finite but whose weights ran away, without another host sync.
+whose losses are finite but whose weights ran away, without another host sync. `read_record`
+turns one such read into the `ganzoo.events.StepRecord` the callbacks get.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import Tensor
 
+from ganzoo.building import loss_spec
+from ganzoo.events import StepRecord
 from ganzoo.training.updates import STATS
 
 
@@ -99,3 +102,44 @@ def divergence(stats: dict[str, float], limit: float | None) -> str | None:
     if not math.isfinite(weight) or weight > limit:
         return f"a weight of G or D reached {weight:.4g}, past the divergence limit {limit:g}"
     return None
+
+
+def read_record(
+    acc: StatsAccumulator,
+    step: int,
+    reduce: Callable[[Tensor], None],
+    loss_name: str,
+    images_per_second: float,
+    limit: float | None,
+    weights: Callable[[], Iterable[Tensor]],
+) -> tuple[StepRecord, str | None]:
+    """The record of the steps summed in ``acc`` (one host sync), and why it shows divergence.
+
+    Args:
+        acc: The statistics since the last record; emptied.
+        step: The generator step the record ends at.
+        reduce: Averages the sums over the processes in place (a no-op for one process).
+        loss_name: The run's loss; its spec says what D's scores are (read by consumers).
+        images_per_second: Real images per wall second since the last record, all processes.
+        limit: ``config.divergence_limit``; when set, the largest weight of ``weights()`` rides
+            along in the same read.
+        weights: G's and D's parameters (called only when ``limit`` is set).
+
+    Returns:
+        The record, and `divergence`'s phrase (None while the run is training).
+    """
+    watch = None if limit is None else max_abs_weight(weights())
+    stats, layer = acc.take(reduce, watch)
+    why = divergence(stats, limit)
+    stats.pop("weight_max", None)
+    loss = loss_spec(loss_name)
+    record = StepRecord(
+        step=step,
+        grad_norms_g=layer,
+        loss_name=loss_name,
+        scores=loss.scores,
+        saturating=loss.saturating,
+        images_per_second=images_per_second,
+        **stats,
+    )
+    return record, why
