@@ -25,10 +25,13 @@ from typing import Any, Literal, get_args
 
 Severity = Literal["info", "warning", "critical"]
 """How bad an alarm is; ``--on-alarm stop`` stops a run at a ``critical`` one."""
-NoticeKind = Literal["resume", "stopped", "error", "data", "interrupted", "warning", "claim"]
-"""What a `Notice` reports: the run resumed, stopped early, failed, which data it read, was
-interrupted (SIGINT/SIGTERM, with a checkpoint saved), a warning (a corrupt checkpoint passed
-over), or that it took over a run directory whose last holder died."""
+NoticeKind = Literal[
+    "resume", "stopped", "error", "data", "setup", "interrupted", "warning", "claim"
+]
+"""What a `Notice` reports: the run resumed, stopped early, failed, which data it read, a choice
+it made for this machine (``amp: auto``), was interrupted (SIGINT/SIGTERM, with a checkpoint
+saved), a warning (a corrupt checkpoint passed over), or that it took over a run directory whose
+last holder died."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class Notice:
     kind: NoticeKind
     """``resume``, ``stopped`` (early, asked by a callback), ``error`` (it cannot go on),
     ``data`` (which data the run reads, when a name could mean a path or a data set),
+    ``setup`` (a choice made for this machine: what ``amp: auto`` resolved to),
     ``interrupted`` (SIGINT/SIGTERM; a checkpoint was saved), ``warning`` or ``claim``."""
     step: int
     """The step it happened at."""

@@ -103,7 +103,7 @@ class Trainer:
         self._stop_reason: str | None = None
         self._stop_due = False  # a record or a grid was made: callbacks may have asked to stop
         # sent once the callbacks are attached (run start)
-        self._pending: list[Event] = [Notice("data", 0, note) for note in parts.notes]
+        self._pending: list[Event] = list(parts.notes)
         self.segment = Segment()  # this invocation, as run.json records it
         self._interrupt: str | None = None  # the signal that asked the run to stop
         self._lock: RunLock | None = None

@@ -24,6 +24,7 @@ from ganzoo.data.objects import IN_MEMORY, as_data
 from ganzoo.data.sources import resolve_data_argument
 from ganzoo.data.tensor_data import TensorData
 from ganzoo.errors import ConfigError
+from ganzoo.events import Notice
 from ganzoo.hardware import native_bf16
 from ganzoo.imports import import_string
 from ganzoo.interfaces import Discriminator, GANLoss, Generator
@@ -106,7 +107,7 @@ class RunParts:
     optimizer: OptimizerSettings
     opt_g: torch.optim.Optimizer
     opt_d: torch.optim.Optimizer
-    notes: list[str]
+    notes: list[Notice]  # sent to the callbacks when the run starts
 
     @property
     def data_name(self) -> str:
@@ -145,8 +146,11 @@ def build_parts(config: TrainConfig, device: torch.device, data: Any = None) -> 
             )
         config = config.model_copy(update={"data": IN_MEMORY})
     arch, config, note = resolve_config(config)
-    if config.amp == "auto":  # config.json records the choice
-        config = config.model_copy(update={"amp": "bf16" if native_bf16(device) else "none"})
+    notes = [Notice("data", 0, note)] if note else []
+    if config.amp == "auto":  # config.json records the choice; the run says it at its start
+        native = native_bf16(device)
+        config = config.model_copy(update={"amp": "bf16" if native else "none"})
+        notes.append(Notice("setup", 0, amp_choice(native, device)))
     torch.manual_seed(config.seed)
     if data is not None:
         train_data = as_data(data)
@@ -170,10 +174,16 @@ def build_parts(config: TrainConfig, device: torch.device, data: Any = None) -> 
     loss: GANLoss = build_entry(config.loss, **config.loss_options)  # type: ignore[arg-type]
     optimizer = config.optimizer.resolve(arch.optimizer)
     opt_g, opt_d = make_optimizers(optimizer, G, D)
-    notes = [note] if note else []
     return RunParts(
         arch, config, train_data, model, G, D, loss, optimizer, opt_g, opt_d, notes
     )  # fmt: skip
+
+
+def amp_choice(native: bool, device: torch.device) -> str:
+    """What ``amp: auto`` chose on ``device``, in words (the run's ``setup`` notice)."""
+    if native:
+        return f"amp auto: bf16 autocast ({device.type} runs bf16 natively)"
+    return f"amp auto: none, fp32 (no native bf16 on this {device.type})"
 
 
 def fixed_latents(

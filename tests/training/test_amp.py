@@ -11,7 +11,9 @@ import pytest
 import torch
 
 import ganzoo.training.setup
+from ganzoo.events import Event, Notice
 from ganzoo.hardware import native_bf16
+from ganzoo.training.callbacks import Callback
 from ganzoo.training.config import TrainConfig
 from ganzoo.training.loop import Trainer
 
@@ -34,8 +36,17 @@ def config(tmp_path: Path, name: str, amp: str) -> TrainConfig:
     )
 
 
-def train(cfg: TrainConfig) -> tuple[Trainer, dict]:
-    trainer = Trainer.create(cfg)
+class Notices(Callback):
+    def __init__(self) -> None:
+        self.seen: list[Notice] = []
+
+    def on_event(self, trainer: object, event: Event) -> None:
+        if isinstance(event, Notice):
+            self.seen.append(event)
+
+
+def train(cfg: TrainConfig, callbacks: list[Callback] | None = None) -> tuple[Trainer, dict]:
+    trainer = Trainer.create(cfg, callbacks=callbacks)
     trainer.run()
     recorded = json.loads((Path(cfg.out) / "config.json").read_text())  # type: ignore[arg-type]
     return trainer, recorded
@@ -44,8 +55,10 @@ def train(cfg: TrainConfig) -> tuple[Trainer, dict]:
 def test_bf16_autocast_changes_the_arithmetic_and_stays_finite(
     tmp_path: Path, mnist_root: Path
 ) -> None:
+    notices = Notices()
     fp32, _ = train(config(tmp_path, "fp32", "none"))
-    bf16, recorded = train(config(tmp_path, "bf16", "bf16"))
+    bf16, recorded = train(config(tmp_path, "bf16", "bf16"), [notices])
+    assert not [n for n in notices.seen if n.kind == "setup"]  # a choice given is not announced
     assert recorded["amp"] == "bf16" and bf16.updates.amp == "bf16"
     g32 = torch.cat([p.detach().flatten() for p in fp32.G.parameters()])
     g16 = torch.cat([p.detach().flatten() for p in bf16.G.parameters()])
@@ -59,9 +72,14 @@ def test_auto_takes_bf16_only_where_the_device_has_it(
     native: bool, tmp_path: Path, mnist_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ganzoo.training.setup, "native_bf16", lambda device: native)
-    trainer, recorded = train(config(tmp_path, "auto", "auto"))
+    notices = Notices()
+    trainer, recorded = train(config(tmp_path, "auto", "auto"), [notices])
     chosen = "bf16" if native else "none"
     assert recorded["amp"] == chosen  # the run records the choice, not "auto"
+    setup = [n for n in notices.seen if n.kind == "setup"]  # and says it once, at its start
+    assert [(n.step, n.message.split(" (")[0]) for n in setup] == [
+        (0, "amp auto: bf16 autocast" if native else "amp auto: none, fp32")
+    ]
     assert trainer.updates.amp == chosen
     assert trainer.config.amp == "auto"  # the config as given is kept as given
     assert math.isfinite(float(next(trainer.G.parameters()).detach().sum()))
