@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -262,6 +263,21 @@ def reached(
     return next((m for m in full if better(statistics.fmean(curve[m][key]))), None)
 
 
+def crossing(
+    curve: dict[float, dict[str, list[float]]], mark: float, target: float, key: str = "fid"
+) -> float:
+    """Where the mean ``key`` crosses ``target`` between the mark before ``mark`` and ``mark``,
+    in CPU seconds: linear in log CPU time between the two means (``mark`` is the first mark
+    as good, the one before it is not)."""
+    full = sorted(curve)
+    before = full[full.index(mark) - 1]
+    a, b = (statistics.fmean(curve[m][key]) for m in (before, mark))
+    if a == b:
+        return mark
+    share = (a - target) / (a - b)
+    return math.exp(math.log(before) + share * (math.log(mark) - math.log(before)))
+
+
 def _cell(cell: dict[str, list[float]] | None, key: str, seeds: int, fmt: str = "{:.2f}") -> str:
     values = (cell or {}).get(key, [])
     if not values:
@@ -391,18 +407,23 @@ def _verdict(
 ) -> str:
     at_fid, at_score = reached(curve, fid, seeds), reached(curve, score, seeds, "score")
 
-    def when(mark: float | None) -> str:
+    def when(mark: float | None, key: str) -> str:
         if mark is None:
             done = [m for m in marks if len(curve.get(m, {}).get("fid", [])) == seeds]
             return f"not by {done[-1]:g} CPU-s" if done else "no mark reached by every seed"
         i = marks.index(mark)
-        after = f" (not yet at {marks[i - 1]:g})" if i else ""
-        return f"at {mark:g} CPU-s{after}, {mark / last:.2f}x the time"
+        if not i:
+            return f"at {mark:g} CPU-s, {mark / last:.2f}x the time"
+        t = crossing(curve, mark, fid if key == "fid" else score, key)
+        return (
+            f"at {mark:g} CPU-s (not yet at {marks[i - 1]:g}), {mark / last:.2f}x the time "
+            f"(interpolated in log time: about {t:.0f} CPU-s, {t / last:.2f}x)"
+        )
 
     both = None if at_fid is None or at_score is None else max(at_fid, at_score)
     met = both is not None and both <= last / 4
     return (
-        f"FID as good {when(at_fid)}; score as good {when(at_score)}: "
+        f"FID as good {when(at_fid, 'fid')}; score as good {when(at_score, 'score')}: "
         + ("**goal met**" if met else "**goal not met**")
         + " (first mark whose mean over seeds is as good)"
     )

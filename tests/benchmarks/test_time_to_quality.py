@@ -99,6 +99,24 @@ def test_the_report_says_when_ganzoo_reaches_the_textbooks_last_quality() -> Non
     )
 
 
+def test_the_verdict_interpolates_between_the_marks_in_log_time() -> None:
+    runs = [
+        _run("ganzoo", 0, [8, 6, 5.5, 4, 3]),  # FID 5 is crossed a third of the way 120 -> 240
+        _run("textbook", 0, [9, 8, 7, 6, 5]),
+    ]
+    result = {"runs": runs, "load_before": "b", "load_during": "d", "load_after": "a",
+              "training_wall_s": 1000}  # fmt: skip
+    opts = ttq.Options((30, 60, 120, 240, 480), (0,), ("ganzoo", "textbook"), 1000)
+    verdict = next(ln for ln in "\n".join(ttq.table(result, opts, "CMD")).splitlines()
+                   if ln.startswith("* ganzoo: FID"))  # fmt: skip
+    # 120 * 2 ** (1/3) = 151.2 CPU-s: 0.315x of the textbook's 480
+    assert (
+        "FID as good at 240 CPU-s (not yet at 120), 0.50x the time "
+        "(interpolated in log time: about 151 CPU-s, 0.31x)" in verdict
+    )
+    assert "**goal not met**" in verdict  # the verdict itself stays with the marks measured
+
+
 def test_a_run_stopped_early_is_compared_at_the_last_mark_every_seed_reached() -> None:
     runs = [_run("ganzoo", 0, [6, 5, 4, 3, 2]), _run("textbook", 0, [9, 8, 6, 5, 4])]
     runs[0]["snapshots"] = runs[0]["snapshots"][:4]  # type: ignore[index]
