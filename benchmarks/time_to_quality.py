@@ -1,7 +1,7 @@
 """Time to quality: dcgan/MNIST sample quality against CPU seconds, ganzoo against the textbook.
 
     python -m benchmarks.time_to_quality [--marks 30,60,120,240,480] [--seeds 0,1] [-n 10000]
-        [--sides ganzoo,ganzoo-bf16,textbook] [--parallel 3] [--max-wall S] [--quick]
+        [--sides ganzoo,ganzoo-bf16,ganzoo-fast,textbook] [--parallel 3] [--max-wall S] [--quick]
         [--no-write] [--json FILE] [--from-json FILE]
 
 Each side trains dcgan on MNIST in its own fresh process, as a user runs it, with
@@ -9,6 +9,8 @@ Each side trains dcgan on MNIST in its own fresh process, as a user runs it, wit
 
 * ``ganzoo``: ``ganzoo train dcgan --data mnist --seed S --steps 1000000`` with every default;
 * ``ganzoo-bf16``: the same with ``--set amp=bf16`` (bf16 autocast);
+* ``ganzoo-fast``: ``--set amp=auto`` with batch 32 and Adam 4e-4 for G and D (the paper's
+  2e-4 and batch 64 are the defaults): docs/training.md's settings for a short CPU budget;
 * ``textbook``: ``python benchmarks/reference/textbook_dcgan.py --seed S`` (the PyTorch DCGAN
   tutorial's loop over the same modules: torchvision MNIST, DataLoader with 2 workers).
 
@@ -51,7 +53,14 @@ from benchmarks.reference.cpu_marks import CpuMarks, parse_marks, read_log
 
 REPO = Path(__file__).resolve().parents[1]
 MARKS = "30,60,120,240,480"
-SIDES = ("ganzoo", "ganzoo-bf16", "textbook")
+GANZOO_SIDES: dict[str, tuple[str, ...]] = {
+    "ganzoo": (),
+    "ganzoo-bf16": ("--set", "amp=bf16"),
+    "ganzoo-fast": ("--set", "amp=auto", "--set", "batch_size=32",
+                    "--set", "optimizer.lr_g=4e-4", "--set", "optimizer.lr_d=4e-4"),
+}  # fmt: skip
+"""The ganzoo sides: what each adds to ``ganzoo train dcgan --data mnist``."""
+SIDES = (*GANZOO_SIDES, "textbook")
 LOG = "cpu_marks.jsonl"
 """The `CpuMarks` log each run writes into its snapshot folder (both sides)."""
 
@@ -124,7 +133,7 @@ def side_argv(side: str, seed: int, opts: Options, folder: str = "{tmp}") -> lis
         return [sys.executable, str(REPO / "benchmarks" / "reference" / "textbook_dcgan.py"),
                 "--seed", str(seed), "--steps", "1000000000", *width,
                 "--cpu-marks", marks, "--save-dir", f"{folder}/snaps"]  # fmt: skip
-    extra = ["--set", "amp=bf16"] if side == "ganzoo-bf16" else []
+    extra = list(GANZOO_SIDES[side])
     if opts.width != 64:
         extra += ["--set", f"architecture_options.width={opts.width}"]
     return [sys.executable, "-m", "benchmarks.time_to_quality", "child", "--cpu-marks", marks,

@@ -166,3 +166,17 @@ def test_tiny_end_to_end_run(mnist_root: Path, monkeypatch: pytest.MonkeyPatch) 
         assert run["ended"] == "finished" and run["first_step_cpu_seconds"] > 0
         assert run["process_cpu_s"] >= run["snapshots"][-1]["cpu_seconds"] - 0.5
         assert "folder" not in run  # removed
+
+
+def test_each_ganzoo_side_is_the_cli_with_its_own_flags_only() -> None:
+    opts = ttq.Options((30,), (0,), ttq.SIDES, 100)
+    base = "ganzoo train dcgan --data mnist --seed S --steps 1000000 --out RUN"
+    assert ttq.user_command("ganzoo", opts) == base
+    assert ttq.user_command("ganzoo-fast", opts) == (
+        base + " --set amp=auto --set batch_size=32 --set optimizer.lr_g=4e-4"
+        " --set optimizer.lr_d=4e-4"
+    )
+    argv = ttq.side_argv("ganzoo-fast", 3, opts, "/x")
+    assert argv[argv.index("--seed") + 1] == "3" and argv[-8:] == list(
+        ttq.GANZOO_SIDES["ganzoo-fast"]
+    )
