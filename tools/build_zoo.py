@@ -175,6 +175,7 @@ def record(name: str, results: list[Any], weights: Path) -> dict[str, Any]:
             "device": run["device"],
             "torch": run["torch"],
             "batch_size": config.batch_size,
+            "amp": config.amp,  # as the run resolved it: an ``auto`` recipe's choice on this machine
             "loss": config.loss,
             "ema": config.ema,
             "seed": shipped.seed,

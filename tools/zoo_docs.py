@@ -83,7 +83,7 @@ def models_doc(zoo: dict[str, Any], package: Path) -> str:
             f"- Architecture `{m['architecture']}` with options `{json.dumps(m['config'])}` on `{m['dataset']}`{data_shape(m)}, "
             f"loss `{tr['loss']}`, batch {tr['batch_size']}, {tr['steps']} generator steps.",
             f"- Trained in {tr['wall_seconds']:.0f} s ({tr['images_per_second']:.0f} img/s) on {tr['hardware']} "
-            f"({tr['device']}, torch {tr['torch']}).",
+            f"({tr['device']}, torch {tr['torch']}{amp_note(tr)}).",
             f"- Metrics (n={tr['protocol']['n']}, seed {tr['protocol']['seed']}, reference "
             f"{tr['protocol']['reference_split']}): "
             + ", ".join(f"{k} {v}" for k, v in m["metrics"].items())
@@ -103,6 +103,12 @@ def data_shape(m: dict[str, Any]) -> str:
     """`` at 1x32x32`` for a card trained on data built at another shape, else nothing."""
     spec = m.get("dataset_spec")
     return f" at {'x'.join(str(s) for s in spec['shape'])}" if spec else ""
+
+
+def amp_note(training: dict[str, Any]) -> str:
+    """``, bf16 autocast`` for a card trained under autocast; nothing for fp32 (or an old card)."""
+    amp = training.get("amp", "none")
+    return "" if amp == "none" else f", {amp} autocast"
 
 
 def data_label(m: dict[str, Any]) -> str:

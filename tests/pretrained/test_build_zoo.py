@@ -64,6 +64,7 @@ def test_build_trains_seeds_chooses_and_records_the_spread(
         assert low <= sp.mean[key] <= high
     protocol = spec.training["protocol"]
     assert protocol["n"] == 500 and spec.training["seed"] == 0
+    assert spec.training["amp"] == "none"  # the run's resolved autocast, which the page names
     assert protocol["reference_split"] == "test" and protocol["selection_data"] == sel.reference
     assert (tmp_path / "runs" / "tiny-dcgan" / "seed-1" / "best-checkpoint").is_dir()
     page = (tmp_path / "models.md").read_text()
@@ -135,6 +136,15 @@ def test_a_cards_section_names_its_recipe_and_the_recipes_notes(
         "- Recipe `ganzoo/recipes/tiny-dcgan.yaml`: Why: a tiny recipe. Measured: nothing."
     ]
     assert docs.recipe_lines({"name": "gone", "recipe": "recipes/gone.yaml"}, tmp_path) == []
+
+
+def test_a_card_trained_under_autocast_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = build_zoo(tmp_path, monkeypatch).sibling("zoo_docs")
+    assert docs.amp_note({"amp": "bf16"}) == ", bf16 autocast"
+    assert docs.amp_note({"amp": "none"}) == ""
+    assert docs.amp_note({}) == ""  # cards built before the field: fp32
 
 
 def test_the_shipped_generators_role_says_whether_it_is_the_ema(
