@@ -87,9 +87,12 @@ same run."""
 def _differences(old: TrainConfig, new: TrainConfig) -> list[str]:
     """The fields ``new`` sets otherwise than the run ``old`` (None: the default it resolved).
 
-    `BOOKKEEPING` fields are not counted.
+    `BOOKKEEPING` fields are not counted. A recipe's ``amp: auto`` matches the run's resolved
+    choice (``bf16`` or ``none``: the run records what ``auto`` chose on its machine).
     """
     a, b = old.model_dump(mode="json"), new.model_dump(mode="json")
+    if b.get("amp") == "auto":
+        b["amp"] = a.get("amp")
     return [k for k in sorted(b) if k not in BOOKKEEPING and b[k] is not None and a.get(k) != b[k]]
 
 

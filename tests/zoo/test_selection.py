@@ -142,6 +142,21 @@ def test_a_recipe_that_only_logs_or_samples_otherwise_keeps_the_finished_run(
         train_run(seed_config(tiny(checkpoint_every=7), 0, run, None), [])
 
 
+def test_an_amp_auto_recipe_keeps_the_run_that_resolved_it(tmp_path: Path) -> None:
+    from ganzoo.training.rundir import read_run_config
+
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(amp="auto"), 0, run, None), [])
+    resolved = read_run_config(run).amp  # what auto chose on this machine
+    assert resolved in ("bf16", "none")
+    before = (run / "run.json").read_text()
+    train_run(seed_config(tiny(amp="auto"), 0, run, None), [])
+    assert (run / "run.json").read_text() == before  # the same recipe's run: kept
+    other = "none" if resolved == "bf16" else "bf16"
+    with pytest.raises(ConfigError, match="amp"):
+        train_run(seed_config(tiny(amp=other), 0, run, None), [])
+
+
 def test_the_checkpoint_of_a_stopped_run_is_no_candidate(tmp_path: Path) -> None:
     """A stop (Ctrl-C, SIGTERM, a diagnostic) saves a checkpoint off the recipe's schedule; an
     uninterrupted run of the recipe has none there, so it is neither scored nor chosen."""
