@@ -279,10 +279,10 @@ def test_mode_collapse_judges_fresh_samples_of_the_current_generator() -> None:
 
 @pytest.mark.parametrize("name", ["dcgan-mnist", "sngan-mnist"])
 def test_sample_detectors_silent_on_healthy_pretrained_models(name: str, mnist_root) -> None:
-    """Real, healthy but blurry generators: pixel-space coverage of sngan-mnist is about 0.67 on
-    1,000 samples, which the old 0.8 coverage floor called a partial collapse."""
+    """Real, healthy generators raise no sample alarm. Their pixel-space coverage on 1,000
+    samples (0.90 for both today's weights, 0.67 for an earlier sngan-mnist) is
+    no collapse signal: a ring's coverage floor applied to pixels would misfire."""
     from ganzoo.api import load
-    from ganzoo.diagnostics.diversity import diversity_stats
     from ganzoo.diagnostics.report import diagnose_samples
 
     model = load(name)  # dcgan-mnist was trained on MNIST padded to 32 px: compare at its side
@@ -290,8 +290,6 @@ def test_sample_detectors_silent_on_healthy_pretrained_models(name: str, mnist_r
     with torch.no_grad():
         x = model.sample(1000, seed=2).float()
     assert diagnose_samples(x, data) == []
-    real = data.batch(torch.arange(1000))[0]
-    assert diversity_stats(x, real)["coverage"] < 0.9  # what a 2-D ring would call collapse
 
 
 def test_mode_collapse_mnist_labels(mnist_root) -> None:
