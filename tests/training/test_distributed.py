@@ -10,6 +10,7 @@ Results are compared with single-process runs on the concatenated batch (batch 2
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -284,6 +285,11 @@ def worker(out: Path) -> None:
     if rank == 0:
         report["stop"] = gathered
         (out / "report.json").write_text(json.dumps(report))
+    # The trainers' DDP wrappers hold the group (their reducers): free them all before the group
+    # goes, as DistributedStrategy.close does, or a rank can abort at exit ("terminate called
+    # without an active exception", seen once in a full run).
+    del t
+    gc.collect()
     dist.barrier()
     dist.destroy_process_group()
 
