@@ -28,7 +28,10 @@ import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ganzoo.zoo.selection import SelectionSettings
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "ganzoo"
@@ -42,6 +45,8 @@ HUB_OWNER = "ganzoo"
 KEY_METRIC = {"image": "score", "points": "modes"}
 SEEDS = 3
 """Seeds a card's spread is measured over (the recipe's and the next ones)."""
+SELECT_N = 2_000
+"""Samples each checkpoint is scored on when neither the command nor the card says."""
 
 
 def key_metric(modality: str, metrics: dict[str, float]) -> str:
@@ -234,28 +239,47 @@ def recipe(name: str) -> dict[str, Any]:
     return load_config_file(RECIPES / f"{name}.yaml")
 
 
+def selection_settings(
+    name: str, data: str, metric: str | None = None, n: int | None = None
+) -> SelectionSettings:
+    """How recipe ``name``'s checkpoints are chosen: the given metric and sample count, else
+    those of the model's current card (zoo.json), else the key metric on 2,000 samples.
+
+    A rebuild without ``--select-*`` thus chooses as the card it replaces did (and as
+    ``ganzoo reproduce`` does), whatever options that card was built with.
+    """
+    from ganzoo.zoo.selection import SelectionSettings
+
+    card = next((m for m in read_zoo()["models"] if m["name"] == name), {}).get("selection")
+    if metric is None:
+        metric = card["metric"] if card else selection_metric(data)
+    if n is None:
+        n = card["n"] if card and card["metric"] == metric else SELECT_N
+    return SelectionSettings(metric, n=n)
+
+
 def build_seed(
     name: str,
     seed: int,
     runs_dir: Path,
     data_root: str | None,
     select_metric: str | None = None,
-    select_n: int = 2_000,
+    select_n: int | None = None,
     eval_n: int | None = None,
 ) -> Any:
     """Train recipe ``name`` with ``seed`` into ``runs_dir/NAME/seed-S``, choose, evaluate.
 
     A finished run there is reused and an unfinished one resumed, so seeds trained by separate
-    ``--only-seed`` processes are what a later ``build`` of the card reads. Returns the
-    `ganzoo.zoo.seeds.SeedResult` and prints its figures.
+    ``--only-seed`` processes are what a later ``build`` of the card reads. The checkpoint
+    choice is `selection_settings`'. Returns the `ganzoo.zoo.seeds.SeedResult` and prints its
+    figures.
     """
     from ganzoo.building import architecture_spec
     from ganzoo.zoo.seeds import run_seed
-    from ganzoo.zoo.selection import SelectionSettings
 
     base = recipe(name)
     data = base.get("data") or architecture_spec(base["architecture"]).default_data
-    settings = SelectionSettings(select_metric or selection_metric(data), n=select_n)
+    settings = selection_settings(name, data, select_metric, select_n)
     result = run_seed(
         base,
         seed,
@@ -274,7 +298,7 @@ def build(
     data_root: str | None,
     seeds: int = SEEDS,
     select_metric: str | None = None,
-    select_n: int = 2_000,
+    select_n: int | None = None,
     eval_n: int | None = None,
     hub_parts: bool = True,
 ) -> dict[str, Any]:
@@ -320,10 +344,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--select-metric",
         default=None,
-        help="metric key the checkpoints are chosen by (default: the key metric, MNIST score)",
+        help="metric key the checkpoints are chosen by (default: the current card's, else "
+        "the key metric: MNIST score, else modes)",
     )
     parser.add_argument(
-        "--select-n", type=int, default=2_000, help="samples each checkpoint is scored on"
+        "--select-n",
+        type=int,
+        default=None,
+        help=f"samples each checkpoint is scored on (default: the current card's for the same "
+        f"metric, else {SELECT_N:,})",
     )
     parser.add_argument(
         "--eval-n",
@@ -363,7 +392,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.names:  # every name is checked before the first (long) build starts
         if not (RECIPES / f"{name}.yaml").is_file():
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
-    if args.seeds < 1 or args.select_n < 1:
+    if args.seeds < 1 or (args.select_n is not None and args.select_n < 1):
         raise SystemExit("--seeds and --select-n must be at least 1")
     if args.only_seed is not None:
         for name in args.names or recipe_names():

@@ -95,6 +95,24 @@ def test_build_trains_seeds_chooses_and_records_the_spread(
     assert [(w.role, bool(w.bundled)) for w in spec.weights] == [("generator", True)]
 
 
+def test_checkpoints_are_chosen_as_the_current_card_says_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo.zoo.selection import SelectionSettings
+
+    bz = build_zoo(tmp_path, monkeypatch)
+    assert bz.selection_settings("tiny-dcgan", "mnist") == SelectionSettings("score", n=2000)
+    card = {"name": "tiny-dcgan", "selection": {"metric": "kl", "n": 10_000}}
+    (tmp_path / "zoo.json").write_text(json.dumps({"models": [card]}))
+    chosen = bz.selection_settings("tiny-dcgan", "mnist")
+    assert (chosen.metric, chosen.n) == ("kl", 10_000)  # a rebuild chooses as the card did
+    chosen = bz.selection_settings("tiny-dcgan", "mnist", metric="modes")
+    assert (chosen.metric, chosen.n) == ("modes", 2000)  # the card's n was for another metric
+    chosen = bz.selection_settings("tiny-dcgan", "mnist", n=500)
+    assert (chosen.metric, chosen.n) == ("kl", 500)
+    assert bz.selection_settings("other", "mnist").metric == "score"
+
+
 def test_build_refuses_bad_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bz = build_zoo(tmp_path, monkeypatch)
     with pytest.raises(SystemExit, match="--seeds and --select-n must be at least 1"):
