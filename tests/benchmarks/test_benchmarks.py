@@ -67,3 +67,16 @@ def test_memory_helpers(mnist_root: Path) -> None:
     assert [s for s, _ in result["samples"]] == [2, 4]
     assert result["peak_mib"] > 0
     assert memory.growth([(0, 100.0), (10, 101.0), (20, 100.5), (100, 103.0)]) == 2.0
+
+
+def test_pixel_coverage_separates_one_digit_from_ten(
+    mnist_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.diagnostics import pixel_coverage
+
+    monkeypatch.setattr(pixel_coverage, "_model_names", lambda: ["dcgan-mnist"])
+    rows = dict(pixel_coverage.measure(200, root=str(mnist_root)))
+    assert list(rows) == ["dcgan-mnist", "real, 10 digits", "real, 5 digits", "real, 1 digit"]
+    assert rows["real, 1 digit"]["coverage"] < 0.5 < rows["real, 10 digits"]["coverage"]
+    assert rows["dcgan-mnist"]["coverage"] > rows["real, 1 digit"]["coverage"]
+    assert all(0.5 < r["ratio"] < 2 for r in rows.values())
