@@ -27,6 +27,11 @@ class GANLoss:
     generator_needs_real: ClassVar[bool] = False
     """When True, the loop also passes D's scores on a real batch to `generator_loss`
     (relativistic losses); otherwise ``real_scores`` is None."""
+    penalty_interval: int = 1
+    """Lazy regularisation (Karras et al. 2020, StyleGAN2): the loop calls `penalty` only on
+    every ``penalty_interval``-th D update (counted over the whole run, so a resumed run
+    regularises on the same updates) and multiplies it by the interval, so that its expected
+    weight is unchanged; 1 (the default) takes it on every update."""
 
     def __repr__(self) -> str:
         """``WassersteinGPLoss('wasserstein-gp', weight=10.0)``: the class, name and options."""

@@ -93,7 +93,10 @@ ENTRIES: list[Spec] = [
     LossSpec(
         name="r1",
         summary="Non-saturating loss + R1 penalty gamma/2 E[||grad D(x)||^2] on real data.",
-        description="gamma = 10 by default. Makes the Dirac-GAN converge (Mescheder 2018).",
+        description=(
+            "gamma = 10 by default. Makes the Dirac-GAN converge (Mescheder 2018). "
+            "interval K > 1 takes it lazily (StyleGAN2): every K-th D update, times K."
+        ),
         paper="Mescheder et al. 2018, Which Training Methods for GANs do actually Converge?",
         builder=_M + "penalties:build_r1",
         config=_C + "R1Config",

@@ -35,9 +35,16 @@ class WassersteinGPConfig(LossConfig):
 
 
 class R1Config(LossConfig):
-    """``gamma``: the R1 weight; D's loss gains ``gamma / 2 * E||grad D(x)||^2``."""
+    """``gamma``: the R1 weight; D's loss gains ``gamma / 2 * E||grad D(x)||^2``.
+
+    ``interval``: lazy R1 (StyleGAN2): the penalty is taken on every ``interval``-th D update
+    only, times ``interval``; the same expected weight for about ``1/interval`` of its cost.
+    """
 
     gamma: float = Field(10.0, ge=0, description="R1 weight gamma (the penalty is gamma/2 * ...).")
+    interval: int = Field(
+        1, ge=1, description="Take R1 every this many D updates, times this (lazy R1; 1: always)."
+    )
 
 
 class DraganConfig(LossConfig):

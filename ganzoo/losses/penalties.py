@@ -141,13 +141,17 @@ def dragan_penalty(
 
 
 class R1Loss(WeightedPenalty, NonSaturatingLoss):
-    """Non-saturating loss plus the R1 penalty ``gamma / 2 * E[||grad_x D(x_real)||^2]``."""
+    """Non-saturating loss plus the R1 penalty ``gamma / 2 * E[||grad_x D(x_real)||^2]``.
+
+    With ``interval`` > 1 the loop takes it lazily (`GANLoss.penalty_interval`).
+    """
 
     name = "r1"
 
     def __init__(self, config: R1Config | None = None) -> None:
         self.config = config or R1Config()
         self.gamma = self.config.gamma
+        self.penalty_interval = self.config.interval
 
     @property
     def penalty_weight(self) -> float:

@@ -3,7 +3,8 @@
 One `AlternatingUpdates.step` is one generator iteration:
 
 1. ``n_critic`` D updates with G held fixed (its output detached): D's loss on a real batch and
-   fakes of fresh latents, plus the loss's penalty, D's own regulariser (``D.regularizer``,
+   fakes of fresh latents, plus the loss's penalty (lazily, every ``penalty_interval``-th
+   update, when the loss asks for it), D's own regulariser (``D.regularizer``,
    StyleGAN2's lazy R1) and the architecture's auxiliary losses; after the optimizer step, the
    architecture's constraint (``D.constrain()``, WGAN's clipping).
 2. One G update with D frozen (its parameters do not require grad, its optimizer is untouched),
@@ -237,6 +238,7 @@ class AlternatingUpdates:
         k = self.accumulate
         if keep_for_g and k > 1:
             self._kept_latents = (z_all, y_fake_all)
+        d_index = self.batches.consumed - 1
         zero = torch.zeros((), device=self.device)
         total_sum, pen_sum = zero, zero
         reals, fakes = [], []
@@ -263,8 +265,8 @@ class AlternatingUpdates:
                     loss = loss + aux
             if self.augment is not None:
                 seen_real, seen_fake = seen_real.detach(), seen_fake.detach()
-            penalty = self.loss.penalty(self.D, seen_real, seen_fake, y_real)
-            own = self.D.regularizer(self.batches.consumed - 1, seen_real, y_real)
+            penalty = self._loss_penalty(d_index, seen_real, seen_fake, y_real)
+            own = self.D.regularizer(d_index, seen_real, y_real)
             if own is not None:
                 penalty = own if penalty is None else penalty + own
             total = loss if penalty is None else loss + penalty
@@ -289,6 +291,22 @@ class AlternatingUpdates:
             fake_scores,
             torch.stack([pen_sum / k, grad_norm]),
         )
+
+    def _loss_penalty(
+        self, d_index: int, real: Tensor, fake: Tensor, y: Tensor | None
+    ) -> Tensor | None:
+        """The loss's penalty at D update ``d_index``, or None.
+
+        Lazy when the loss asks for it (`GANLoss.penalty_interval` > 1): taken on every
+        ``penalty_interval``-th update only, times the interval.
+        """
+        interval = self.loss.penalty_interval
+        if interval == 1:
+            return self.loss.penalty(self.D, real, fake, y)
+        if d_index % interval != 0:
+            return None
+        penalty = self.loss.penalty(self.D, real, fake, y)
+        return None if penalty is None else penalty * interval
 
     def _g_loss(self, z: Tensor, y_fake: Tensor | None, fake: Tensor, real: Any) -> Tensor:
         """G's loss on one (micro-)batch of fakes, with D frozen (called under autocast)."""

@@ -121,5 +121,5 @@ def test_listings_read_defaults_from_the_config_model() -> None:
         timeout=120,
     )
     rows = {row["name"]: row for row in json.loads(r.stdout)}
-    assert rows["r1"]["defaults"] == {"gamma": 10.0}
+    assert rows["r1"]["defaults"] == {"gamma": 10.0, "interval": 1}
     assert rows["dragan"]["defaults"] == {"weight": 10.0, "scale": 0.5}

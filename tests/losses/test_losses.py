@@ -398,7 +398,7 @@ def test_unknown_or_forbidden_overrides_fail() -> None:
 def test_loss_specs_use_paper_defaults() -> None:
     specs = {s.name: s for s in ganzoo.list_entries("loss")}
     assert ganzoo.info("wasserstein-gp")["defaults"] == {"weight": 10.0}
-    assert ganzoo.info("r1")["defaults"] == {"gamma": 10.0}
+    assert ganzoo.info("r1")["defaults"] == {"gamma": 10.0, "interval": 1}
     assert ganzoo.info("least-squares")["defaults"] == {"a": 0.0, "b": 1.0, "c": 1.0}
     assert ganzoo.info("dragan")["defaults"] == {"weight": 10.0, "scale": 0.5}
     assert ganzoo.build("dragan").scale == 0.5 and ganzoo.build("r1").gamma == 10.0
