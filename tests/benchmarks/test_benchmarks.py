@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 import ganzoo
 
@@ -80,3 +81,20 @@ def test_pixel_coverage_separates_one_digit_from_ten(
     assert rows["real, 1 digit"]["coverage"] < 0.5 < rows["real, 10 digits"]["coverage"]
     assert rows["dcgan-mnist"]["coverage"] > rows["real, 1 digit"]["coverage"]
     assert all(0.5 < r["ratio"] < 2 for r in rows.values())
+
+
+def test_stacked_marginals_floor_and_channels() -> None:
+    from benchmarks import stacked_marginals
+
+    # a uniform generator's KL at n samples is about (K - 1) / 2n: 999 / 20000 at n = 10,000
+    assert stacked_marginals.uniform_floor(10000) == pytest.approx(999 / 20000, rel=0.1)
+    labels = torch.tensor([0, 123, 999, 450])
+    assert [d.tolist() for d in stacked_marginals.split(labels)] == [
+        [0, 1, 9, 4],
+        [0, 2, 9, 5],
+        [0, 3, 9, 0],
+    ]
+    r = stacked_marginals.measure("dcgan-stacked-mnist", 300)
+    assert [sum(h) for h in r.channels] == [300, 300, 300]
+    assert r.sum_channel_kl == pytest.approx(sum(r.channel_kl))
+    assert 0 < r.joint_kl < 3
