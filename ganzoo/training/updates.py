@@ -111,6 +111,12 @@ class AlternatingUpdates:
         top_k: TopK | None = None,
     ) -> None:
         self.G, self.D, self.loss = G, D, loss
+        interval = getattr(loss, "penalty_interval", 1)
+        if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+            raise ConfigError(
+                f"the loss {type(loss).__name__} sets penalty_interval={interval!r}: it must be "
+                "an int >= 1 (1: the penalty on every D update; K: lazily, every K-th, times K)"
+            )
         self.opt_g, self.opt_d, self.n_critic = opt_g, opt_d, n_critic
         self.batches = batches
         self.forwards = forwards or Forwards.make(G, D)

@@ -81,3 +81,12 @@ def test_interval_must_be_positive() -> None:
     assert ganzoo.build("r1", interval=16).penalty_interval == 16
     with pytest.raises((ValidationError, ConfigError), match="interval"):
         ganzoo.build("r1", interval=0)
+
+
+def test_a_loss_with_a_bad_interval_is_refused(tmp_path: Path) -> None:
+    t = Trainer.create(TrainConfig(**TINY, out=str(tmp_path / "bad"), steps=1))
+    u = t.updates
+    loss = ganzoo.build("r1")
+    loss.penalty_interval = 0
+    with pytest.raises(ConfigError, match=r"penalty_interval=0.*int >= 1"):
+        type(u)(u.G, u.D, loss, u.opt_g, u.opt_d, 1, u.batches)
