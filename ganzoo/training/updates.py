@@ -117,6 +117,7 @@ class AlternatingUpdates:
                 f"the loss {type(loss).__name__} sets penalty_interval={interval!r}: it must be "
                 "an int >= 1 (1: the penalty on every D update; K: lazily, every K-th, times K)"
             )
+        self._penalty_interval = interval
         self.opt_g, self.opt_d, self.n_critic = opt_g, opt_d, n_critic
         self.batches = batches
         self.forwards = forwards or Forwards.make(G, D)
@@ -306,13 +307,11 @@ class AlternatingUpdates:
         Lazy when the loss asks for it (`GANLoss.penalty_interval` > 1): taken on every
         ``penalty_interval``-th update only, times the interval.
         """
-        interval = self.loss.penalty_interval
-        if interval == 1:
-            return self.loss.penalty(self.D, real, fake, y)
-        if d_index % interval != 0:
+        interval = self._penalty_interval
+        if d_index % interval:
             return None
         penalty = self.loss.penalty(self.D, real, fake, y)
-        return None if penalty is None else penalty * interval
+        return penalty if penalty is None or interval == 1 else penalty * interval
 
     def _g_loss(self, z: Tensor, y_fake: Tensor | None, fake: Tensor, real: Any) -> Tensor:
         """G's loss on one (micro-)batch of fakes, with D frozen (called under autocast)."""
