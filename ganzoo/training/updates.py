@@ -3,10 +3,9 @@
 One `AlternatingUpdates.step` is one generator iteration:
 
 1. ``n_critic`` D updates with G held fixed (its output detached): D's loss on a real batch and
-   fakes of fresh latents, plus the loss's penalty (lazily, every ``penalty_interval``-th
-   update, when the loss asks for it), D's own regulariser (``D.regularizer``,
-   StyleGAN2's lazy R1) and the architecture's auxiliary losses; after the optimizer step, the
-   architecture's constraint (``D.constrain()``, WGAN's clipping).
+   fakes of fresh latents, plus its penalty terms (`ganzoo.training.penalties`: the loss's,
+   lazily when it asks, and ``D.regularizer``) and the architecture's auxiliary losses; after
+   the optimizer step, the architecture's constraint (``D.constrain()``, WGAN's clipping).
 2. One G update with D frozen (its parameters do not require grad, its optimizer is untouched),
    G's loss plus G's own regulariser (``G.regularizer``: BigGAN's orthogonal regularisation,
    StyleGAN2's path length). With ``reuse_fakes`` the G step reuses the last D step's latents
@@ -42,6 +41,7 @@ from ganzoo.training.augment import Augment, sign_terms
 from ganzoo.training.batches import Batches
 from ganzoo.training.ema import EMABatchNorm, EMAGenerator
 from ganzoo.training.forwards import Forwards
+from ganzoo.training.penalties import DPenalties
 from ganzoo.training.schedules import LRSchedule, LRSchedules
 from ganzoo.training.topk import TopK
 from ganzoo.weights import load_module
@@ -111,13 +111,7 @@ class AlternatingUpdates:
         top_k: TopK | None = None,
     ) -> None:
         self.G, self.D, self.loss = G, D, loss
-        interval = getattr(loss, "penalty_interval", 1)
-        if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
-            raise ConfigError(
-                f"the loss {type(loss).__name__} sets penalty_interval={interval!r}: it must be "
-                "an int >= 1 (1: the penalty on every D update; K: lazily, every K-th, times K)"
-            )
-        self._penalty_interval = interval
+        self.penalties = DPenalties(loss, D)
         self.opt_g, self.opt_d, self.n_critic = opt_g, opt_d, n_critic
         self.batches = batches
         self.forwards = forwards or Forwards.make(G, D)
@@ -272,10 +266,7 @@ class AlternatingUpdates:
                     loss = loss + aux
             if self.augment is not None:
                 seen_real, seen_fake = seen_real.detach(), seen_fake.detach()
-            penalty = self._loss_penalty(d_index, seen_real, seen_fake, y_real)
-            own = self.D.regularizer(d_index, seen_real, y_real)
-            if own is not None:
-                penalty = own if penalty is None else penalty + own
+            penalty = self.penalties(d_index, seen_real, seen_fake, y_real)
             total = loss if penalty is None else loss + penalty
             (total / k if k > 1 else total).backward()
             total_sum = total_sum + total.detach().float()
@@ -298,20 +289,6 @@ class AlternatingUpdates:
             fake_scores,
             torch.stack([pen_sum / k, grad_norm]),
         )
-
-    def _loss_penalty(
-        self, d_index: int, real: Tensor, fake: Tensor, y: Tensor | None
-    ) -> Tensor | None:
-        """The loss's penalty at D update ``d_index``, or None.
-
-        Lazy when the loss asks for it (`GANLoss.penalty_interval` > 1): taken on every
-        ``penalty_interval``-th update only, times the interval.
-        """
-        interval = self._penalty_interval
-        if d_index % interval:
-            return None
-        penalty = self.loss.penalty(self.D, real, fake, y)
-        return penalty if penalty is None or interval == 1 else penalty * interval
 
     def _g_loss(self, z: Tensor, y_fake: Tensor | None, fake: Tensor, real: Any) -> Tensor:
         """G's loss on one (micro-)batch of fakes, with D frozen (called under autocast)."""
