@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 from ganzoo.text import clean, preview
 
@@ -93,6 +94,16 @@ def close_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     return out[:n]
 
 
+def _yaml_bool_hint(e: Any) -> str:
+    """A hint for a word YAML read as a boolean where a word was wanted (``amp: off``)."""
+    if isinstance(e.get("input"), bool) and e.get("type") in {"literal_error", "string_type"}:
+        return (
+            "; YAML and --set read off/on/no/yes as a boolean, not a word: write one of the "
+            "listed values (in quotes if it is such a word)"
+        )
+    return ""
+
+
 def format_validation_error(error: Exception, what: str) -> str:
     """Turn a pydantic ``ValidationError`` into one readable message naming each bad field."""
     errors = getattr(error, "errors", None)
@@ -109,6 +120,7 @@ def format_validation_error(error: Exception, what: str) -> str:
                 if "input" in e and not isinstance(e["input"], dict)
                 else ""
             )
+            + _yaml_bool_hint(e)
         )
     if len(items) > 8:
         parts.append(f"and {len(items) - 8} more")

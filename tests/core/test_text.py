@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,3 +68,16 @@ def test_fence_cannot_be_closed_from_inside(text: str) -> None:
 
 def test_table_cell_cannot_split_a_row() -> None:
     assert table_cell("a|b\n| c |") == "a\\|b\\\\x0a\\| c \\|"
+
+
+def test_validation_error_explains_a_yaml_boolean_where_a_word_was_wanted() -> None:
+    from ganzoo.training.config import make_train_config
+
+    with pytest.raises(ConfigError) as info:
+        make_train_config({"architecture": "dcgan", "steps": 1}, amp=yaml.safe_load("off"))
+    message = str(info.value)
+    assert "amp:" in message and "got False" in message
+    assert "YAML and --set read off/on/no/yes as a boolean" in message
+    with pytest.raises(ConfigError) as info:
+        make_train_config({"architecture": "dcgan", "steps": 1}, amp="fast")
+    assert "as a boolean" not in str(info.value)
