@@ -150,8 +150,11 @@ def load_line() -> str:
 
 
 # ----------------------------------------------------------------------------- the two loops
-def make_trainer(case: Case, out: Path | None = None, **overrides: Any) -> Trainer:
-    """A CPU :class:`Trainer` for ``case`` with records, samples and checkpoints out of the way."""
+def make_trainer(
+    case: Case, out: Path | None = None, device: str = "cpu", **overrides: Any
+) -> Trainer:
+    """A :class:`Trainer` for ``case`` on ``device`` with records, samples and checkpoints out
+    of the way."""
     out = out or scratch_run_dir("ganzoo-bench-")
     config = TrainConfig(
         architecture=case.architecture,
@@ -163,7 +166,7 @@ def make_trainer(case: Case, out: Path | None = None, **overrides: Any) -> Train
         sample_every=NEVER,
         checkpoint_every=NEVER,
         diagnostics=[],
-        device="cpu",
+        device=device,
         out=str(out),
         **overrides,
     )
@@ -184,9 +187,16 @@ def make_reference(case: Case, trainer: Trainer, root: Path) -> ReferenceGAN | R
         loader = points_loader(trainer.data.x.cpu(), case.batch_size)
     if case.architecture == "wgan-gp":
         return ReferenceWGANGP(
-            g, d, loader, g.latent_dim, lr=lr, betas=betas, n_critic=trainer.n_critic
+            g,
+            d,
+            loader,
+            g.latent_dim,
+            lr=lr,
+            betas=betas,
+            n_critic=trainer.n_critic,
+            device=trainer.device,
         )
-    return ReferenceGAN(g, d, loader, g.latent_dim, lr=lr, betas=betas)
+    return ReferenceGAN(g, d, loader, g.latent_dim, lr=lr, betas=betas, device=trainer.device)
 
 
 @contextlib.contextmanager
