@@ -145,21 +145,42 @@ def recipe_steps(name: str) -> int:
     return int(load_config_file(RECIPE_DIR / f"{name}.yaml")["steps"])
 
 
+def _head(
+    title: str, figures: dict[str, Any], only: str, text: str, columns: list[str]
+) -> list[str]:
+    """A section's title, its device and command line with ``text``, and its table's header."""
+    aligns = ["---"] + [
+        "---:" if c.endswith(("img/s", "(min)", "steps", "textbook")) else "---"
+        for c in columns[1:]
+    ]
+    return [
+        f"## {title}",
+        "",
+        f"Device: {figures['device']}. Command: `{figures['command']} --only {only}`. {text}",
+        "",
+        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join(aligns) + " |",
+    ]
+
+
 def step_table(figures: dict[str, Any]) -> list[str]:
     """The ``gpu-step`` section's lines from ``figures`` (what `main` measured or read)."""
-    lines = [
-        "## Training step on a GPU: ganzoo against the textbook loop",
-        "",
-        f"Device: {figures['device']}. Command: `{figures['command']} --only step`. Same modules,"
-        " weights, optimizer and batch; the three loops alternate in one process; median real "
-        "images per second over the rounds. The textbook loop reads `.item()` of its losses "
-        "every step (as the PyTorch DCGAN example prints them); ganzoo syncs once per timed "
-        "block.",
-        "",
-        "| case | textbook img/s | ganzoo img/s | ganzoo bf16 + channels_last img/s "
-        "| ganzoo / textbook |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
+    lines = _head(
+        "Training step on a GPU: ganzoo against the textbook loop",
+        figures,
+        "step",
+        "Same modules, weights, optimizer and batch; the three loops alternate in one process; "
+        "median real images per second over the rounds. The textbook loop reads `.item()` of "
+        "its losses every step (as the PyTorch DCGAN example prints them); ganzoo syncs once "
+        "per timed block.",
+        [
+            "case",
+            "textbook img/s",
+            "ganzoo img/s",
+            "ganzoo bf16 + channels_last img/s",
+            "ganzoo / textbook",
+        ],
+    )
     for name, r in figures["step"].items():
         lines.append(
             f"| {name} | {r['textbook']:,.0f} | {r['ganzoo']:,.0f} | {r['ganzoo bf16']:,.0f}"
@@ -170,18 +191,16 @@ def step_table(figures: dict[str, Any]) -> list[str]:
 
 def recipe_table(figures: dict[str, Any]) -> list[str]:
     """The ``gpu-recipes`` section's lines; each run's length is the recipe's as committed now."""
-    lines = [
-        "## The bundled recipes on a GPU",
-        "",
-        f"Device: {figures['device']}. Command: `{figures['command']} --only recipes`. Each "
-        "recipe of `ganzoo/pretrained/recipes` at its own settings (amp auto: bf16 on this "
+    lines = _head(
+        "The bundled recipes on a GPU",
+        figures,
+        "recipes",
+        "Each recipe of `ganzoo/pretrained/recipes` at its own settings (amp auto: bf16 on this "
         "device), the EMA updating from the first step; median real images per second over "
         "the rounds, one process at a time on an otherwise idle GPU, and the recipe's whole run "
         "at that rate (steps x batch x n_critic images; the checkpoint scoring not counted).",
-        "",
-        "| recipe | amp | steps | img/s | run (min) |",
-        "| --- | --- | ---: | ---: | ---: |",
-    ]
+        ["recipe", "amp", "steps", "img/s", "run (min)"],
+    )
     for name, r in figures["recipes"].items():
         steps = recipe_steps(name)
         minutes = steps * r["images_per_step"] / r["images_per_second"] / 60
