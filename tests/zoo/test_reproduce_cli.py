@@ -75,6 +75,7 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
     cards = [
         card("tiny-pass", recipe, {"score": [0.5, 10.5], "modes": [0.0, 11.0]}),
         card("tiny-fail", recipe, {"score": [9.0, 10.0], "modes": [0.0, 11.0]}),
+        {**card("tiny-one-seed", recipe, {}), "spread": None},  # built from one seed: no band
     ]
     root = pd.make_plugin(tmp_path / "plugin", "ganzoo-tiny-cards", "tiny", "ganzoo_tiny", PLUGIN)
     (root / "cards.json").write_text(json.dumps(cards))
@@ -112,11 +113,13 @@ def test_check_passes_inside_the_band_and_fails_outside(
 def test_reproduce_refuses_before_training(plugin_env: dict[str, str], tmp_path: Path) -> None:
     unknown = run("reproduce", "dcgan-mnst")
     assert unknown.returncode != 0 and "did you mean 'dcgan-mnist'" in unknown.stderr
-    # stylegan2-mnist's card was built from one seed: no band to check against
-    no_band = run("reproduce", "stylegan2-mnist", "--check", "--out", str(tmp_path / "r"))
+    # a card built from one seed has no band to check against (every bundled card has one now)
+    no_band = run(
+        "reproduce", "tiny-one-seed", "--check", "--out", str(tmp_path / "r"), env=plugin_env
+    )
     assert no_band.returncode != 0
     assert "has no tolerance band" in no_band.stderr
-    assert "tools/build_zoo.py --seeds 3 stylegan2-mnist" in no_band.stderr
+    assert "tools/build_zoo.py --seeds 3 tiny-one-seed" in no_band.stderr
     other_n = run("reproduce", "tiny-pass", "--check", "-n", "100", env=plugin_env)
     assert other_n.returncode != 0 and "--check compares with the card's protocol" in other_n.stderr
     assert not (tmp_path / "r").exists()
