@@ -1,7 +1,7 @@
 """Training speed on a GPU: ganzoo's Trainer against the textbook loops, and each bundled recipe.
 
-    python -m benchmarks.gpu [--device cuda] [--steps N] [--rounds R] [--warmup W] [--no-write]
-        [--json FILE]
+    python -m benchmarks.gpu [--device cuda] [--steps N] [--rounds R] [--warmup W]
+        [--only step|recipes] [--no-write] [--json FILE] [--from-json FILE]
 
 Two sections of docs/benchmarks.md:
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +43,7 @@ from benchmarks.train_step import (
     make_trainer,
 )
 from ganzoo.data.mnist import data_root
-from ganzoo.hardware import native_bf16
-from ganzoo.training.config import make_train_config
+from ganzoo.training.config import load_config_file, make_train_config
 from ganzoo.training.loop import Trainer
 from ganzoo.zoo.reproduce import RECIPES
 
@@ -93,8 +91,6 @@ def step_rows(
 
 def recipe_trainer(path: Path, device: torch.device) -> tuple[Trainer, dict[str, Any]]:
     """A Trainer for the recipe at ``path`` on ``device``, its EMA updating from step 0."""
-    from ganzoo.training.config import load_config_file
-
     base = load_config_file(path)
     config = make_train_config(
         base,
@@ -119,20 +115,14 @@ def recipe_rows(
             continue
         trainer, base = recipe_trainer(path, device)
         images = trainer.batch_size * trainer.n_critic  # batch_size: x accumulate already
-        amp = base.get("amp", "none")
-        if amp == "auto":
-            amp = f"auto: {'bf16' if native_bf16(trainer.device) else 'none'}"
-        run = ganzoo_runner(trainer)
-        run(warmup)
-        seconds = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            run(steps)
-            seconds.append((time.perf_counter() - start) / steps)
+        amp = trainer.resolved_config.amp  # what the Trainer chose for amp: auto
+        if base.get("amp") == "auto":
+            amp = f"auto: {amp}"
+        seconds = interleave({path.stem: ganzoo_runner(trainer)}, steps, rounds, warmup)
         results[path.stem] = {
             "amp": amp,
             "images_per_step": images,
-            "images_per_second": images / statistics.median(seconds),
+            "images_per_second": images / statistics.median(seconds[path.stem]),
         }
         print(path.stem, results[path.stem], flush=True)
     return results
@@ -140,8 +130,6 @@ def recipe_rows(
 
 def recipe_steps(name: str) -> int:
     """The G updates of recipe ``name`` as committed now."""
-    from ganzoo.training.config import load_config_file
-
     return int(load_config_file(RECIPE_DIR / f"{name}.yaml")["steps"])
 
 
