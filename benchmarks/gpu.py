@@ -121,6 +121,7 @@ def recipe_rows(
         seconds = interleave({path.stem: ganzoo_runner(trainer)}, steps, rounds, warmup)
         results[path.stem] = {
             "amp": amp,
+            "batch_size": trainer.batch_size,
             "images_per_step": images,
             "images_per_second": images / statistics.median(seconds[path.stem]),
         }
@@ -131,6 +132,14 @@ def recipe_rows(
 def recipe_steps(name: str) -> int:
     """The G updates of recipe ``name`` as committed now."""
     return int(load_config_file(RECIPE_DIR / f"{name}.yaml")["steps"])
+
+
+def recipe_batch(name: str) -> int:
+    """The batch size of recipe ``name`` as committed now (the config's default where unset)."""
+    from ganzoo.training.config import TrainConfig
+
+    batch = load_config_file(RECIPE_DIR / f"{name}.yaml").get("batch_size")
+    return int(batch if batch is not None else TrainConfig.model_fields["batch_size"].default)
 
 
 def _head(
@@ -190,11 +199,14 @@ def recipe_table(figures: dict[str, Any]) -> list[str]:
         ["recipe", "amp", "steps", "img/s", "run (min)"],
     )
     for name, r in figures["recipes"].items():
-        steps = recipe_steps(name)
-        minutes = steps * r["images_per_step"] / r["images_per_second"] / 60
-        lines.append(
-            f"| {name} | {r['amp']} | {steps:,} | {r['images_per_second']:,.0f} | {minutes:.1f} |"
-        )
+        steps, batch = recipe_steps(name), recipe_batch(name)
+        rate = f"{r['images_per_second']:,.0f}"
+        if batch != r["batch_size"]:  # a rate at another batch says nothing of this run's time
+            rate += f" at batch {r['batch_size']} (the recipe's is now {batch}: not measured)"
+            minutes = "-"
+        else:
+            minutes = f"{steps * r['images_per_step'] / r['images_per_second'] / 60:.1f}"
+        lines.append(f"| {name} | {r['amp']} | {steps:,} | {rate} | {minutes} |")
     return lines
 
 

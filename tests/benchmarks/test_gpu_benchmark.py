@@ -24,6 +24,7 @@ def test_recipe_rows_time_a_recipe_at_its_own_settings() -> None:
     row = rows["gan-mnist"]
     assert row["amp"] == "none"  # the recipe sets no amp
     assert row["images_per_step"] == 64  # batch 64, one D update per G update
+    assert row["batch_size"] == 64
     assert row["images_per_second"] > 0
 
 
@@ -33,7 +34,12 @@ def figures() -> dict:
         "command": "python -m benchmarks.gpu --steps 1",
         "step": {"dcgan/MNIST b64": {"textbook": 100.0, "ganzoo": 150.0, "ganzoo bf16": 120.0}},
         "recipes": {
-            "gan-mnist": {"amp": "none", "images_per_step": 64, "images_per_second": 6400.0}
+            "gan-mnist": {
+                "amp": "none",
+                "batch_size": 64,
+                "images_per_step": 64,
+                "images_per_second": 6400.0,
+            }
         },
     }
 
@@ -45,6 +51,15 @@ def test_tables_render_the_figures_with_the_recipes_current_length() -> None:
     steps = gpu.recipe_steps("gan-mnist")
     minutes = steps * 64 / 6400 / 60  # 100 steps a second
     assert f"| gan-mnist | none | {steps:,} | 6,400 | {minutes:.1f} |" in recipes
+
+
+def test_a_rate_measured_at_another_batch_gives_no_run_time() -> None:
+    saved = figures()
+    saved["recipes"]["gan-mnist"]["batch_size"] = 32  # the recipe's is 64
+    recipes = "\n".join(gpu.recipe_table(saved))
+    steps = gpu.recipe_steps("gan-mnist")
+    row = f"| gan-mnist | none | {steps:,} | 6,400 at batch 32 (the recipe's is now 64: not measured) | - |"
+    assert row in recipes
 
 
 def test_from_json_renders_a_saved_run_without_writing(
