@@ -43,7 +43,7 @@ from benchmarks.train_step import (
     make_trainer,
 )
 from ganzoo.data.mnist import data_root
-from ganzoo.training.config import load_config_file, make_train_config
+from ganzoo.training.config import TrainConfig, load_config_file, make_train_config
 from ganzoo.training.loop import Trainer
 from ganzoo.zoo.reproduce import RECIPES
 
@@ -129,17 +129,12 @@ def recipe_rows(
     return results
 
 
-def recipe_steps(name: str) -> int:
-    """The G updates of recipe ``name`` as committed now."""
-    return int(load_config_file(RECIPE_DIR / f"{name}.yaml")["steps"])
-
-
-def recipe_batch(name: str) -> int:
-    """The batch size of recipe ``name`` as committed now (the config's default where unset)."""
-    from ganzoo.training.config import TrainConfig
-
-    batch = load_config_file(RECIPE_DIR / f"{name}.yaml").get("batch_size")
-    return int(batch if batch is not None else TrainConfig.model_fields["batch_size"].default)
+def recipe_length(name: str) -> tuple[int, int]:
+    """The G updates and batch size of recipe ``name`` as committed now (the batch: the config's
+    default where the recipe sets none)."""
+    recipe = load_config_file(RECIPE_DIR / f"{name}.yaml")
+    batch = recipe.get("batch_size", TrainConfig.model_fields["batch_size"].default)
+    return int(recipe["steps"]), int(batch)
 
 
 def _head(
@@ -199,7 +194,7 @@ def recipe_table(figures: dict[str, Any]) -> list[str]:
         ["recipe", "amp", "steps", "img/s", "run (min)"],
     )
     for name, r in figures["recipes"].items():
-        steps, batch = recipe_steps(name), recipe_batch(name)
+        steps, batch = recipe_length(name)
         rate = f"{r['images_per_second']:,.0f}"
         if batch != r["batch_size"]:  # a rate at another batch says nothing of this run's time
             rate += f" at batch {r['batch_size']} (the recipe's is now {batch}: not measured)"

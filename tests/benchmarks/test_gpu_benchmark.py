@@ -48,7 +48,7 @@ def test_tables_render_the_figures_with_the_recipes_current_length() -> None:
     step = "\n".join(gpu.step_table(figures()))
     assert "| dcgan/MNIST b64 | 100 | 150 | 120 | 1.50x |" in step
     recipes = "\n".join(gpu.recipe_table(figures()))
-    steps = gpu.recipe_steps("gan-mnist")
+    steps, _ = gpu.recipe_length("gan-mnist")
     minutes = steps * 64 / 6400 / 60  # 100 steps a second
     assert f"| gan-mnist | none | {steps:,} | 6,400 | {minutes:.1f} |" in recipes
 
@@ -57,7 +57,7 @@ def test_a_rate_measured_at_another_batch_gives_no_run_time() -> None:
     saved = figures()
     saved["recipes"]["gan-mnist"]["batch_size"] = 32  # the recipe's is 64
     recipes = "\n".join(gpu.recipe_table(saved))
-    steps = gpu.recipe_steps("gan-mnist")
+    steps, _ = gpu.recipe_length("gan-mnist")
     row = f"| gan-mnist | none | {steps:,} | 6,400 at batch 32 (the recipe's is now 64: not measured) | - |"
     assert row in recipes
 
