@@ -205,6 +205,20 @@ def recipe_table(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def read_figures(path: Path) -> dict[str, Any]:
+    """The figures of an earlier ``--json`` run; a clear error names what a stale file lacks."""
+    figures = json.loads(path.read_text())
+    stale = [n for n, r in figures.get("recipes", {}).items() if "batch_size" not in r]
+    if stale:
+        raise SystemExit(
+            f"benchmarks.gpu: {path}: the recipe rows {', '.join(stale)} have no batch_size "
+            "(figures saved before the batch was recorded), so a changed recipe batch cannot be "
+            "told apart; measure again on a GPU (python -m benchmarks.gpu --json FILE) or add "
+            'the batch each row was measured at ("batch_size": 64) to the file'
+        )
+    return figures
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure (or, with ``--from-json``, read) both sections, print them and (unless
     ``--no-write``) put them in the docs."""
@@ -225,7 +239,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     if args.from_json:
-        figures = json.loads(args.from_json.read_text())
+        figures = read_figures(args.from_json)
     else:
         device = torch.device(args.device)
         if device.type == "cuda" and not torch.cuda.is_available():

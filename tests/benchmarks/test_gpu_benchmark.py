@@ -73,3 +73,14 @@ def test_from_json_renders_a_saved_run_without_writing(
     printed = capsys.readouterr().out
     assert "## Training step on a GPU" in printed and "## The bundled recipes on a GPU" in printed
     assert DOC.read_text() == before
+
+
+def test_from_json_names_the_rows_a_stale_file_lacks(tmp_path: Path) -> None:
+    stale = figures()
+    del stale["recipes"]["gan-mnist"]["batch_size"]  # saved before the batch was recorded
+    saved = tmp_path / "old.json"
+    saved.write_text(json.dumps(stale))
+    with pytest.raises(
+        SystemExit, match=r"old\.json: the recipe rows gan-mnist have no batch_size"
+    ):
+        gpu.main(["--from-json", str(saved), "--no-write"])
