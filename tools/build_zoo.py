@@ -1,6 +1,7 @@
 """Train, choose, export, evaluate and pin the built-in pretrained models (a maintainer script).
 
     python tools/build_zoo.py [NAME ...] [--seeds 3] [--runs-dir runs/zoo] [--data-root DIR]
+    python tools/build_zoo.py NAME --seeds 3 --jobs 3   # the seeds side by side, one process each
     python tools/build_zoo.py NAME --only-seed 1 & python tools/build_zoo.py NAME --only-seed 2
     python tools/build_zoo.py --list          # the recipe names
     python tools/build_zoo.py --docs-only     # re-render docs/models.md from zoo.json
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -301,18 +303,30 @@ def build(
     select_n: int | None = None,
     eval_n: int | None = None,
     hub_parts: bool = True,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Train ``seeds`` seeds of recipe ``name``, choose, export, evaluate and record the first.
 
     Rewrites zoo.json and docs/models.md. ``eval_n`` None: the pinned protocol's sample count
     (10,000 images); fewer only for a trial build, never for a card that ships. ``hub_parts``
     False pins the bundled generator only: no Hub-only D (and G beside an EMA) that a machine
-    without Hub access could not publish.
+    without Hub access could not publish. ``jobs`` > 1 trains that many seeds at a time, each in
+    its own process with its share of the threads (`ganzoo.zoo.jobs.run_seeds`).
     """
+    from ganzoo.zoo.jobs import run_seeds
+
     first = int(recipe(name).get("seed", 0))
-    results = []
-    for seed in range(first, first + seeds):  # the recipe's own seed first: its weights ship
-        results.append(build_seed(name, seed, runs_dir, data_root, select_metric, select_n, eval_n))
+    one = partial(
+        build_seed,
+        name,
+        runs_dir=runs_dir,
+        data_root=data_root,
+        select_metric=select_metric,
+        select_n=select_n,
+        eval_n=eval_n,
+    )
+    # the recipe's own seed first: its weights ship
+    results = run_seeds(one, range(first, first + seeds), jobs)
     weights = export(name, results[0])
     entry = record(name, results, weights)
     if hub_parts:
@@ -375,6 +389,13 @@ def main(argv: list[str] | None = None) -> None:
         help="train, choose and evaluate seed S alone and write no card: run seeds in "
         "parallel processes, then build with --seeds K, which reuses their finished runs",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="seeds trained at a time, each in its own process with its share of the CPU "
+        "threads (default 1: one after another)",
+    )
     parser.add_argument("--list", action="store_true", help="print the recipe names and exit")
     parser.add_argument(
         "--docs-only",
@@ -392,8 +413,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.names:  # every name is checked before the first (long) build starts
         if not (RECIPES / f"{name}.yaml").is_file():
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
-    if args.seeds < 1 or (args.select_n is not None and args.select_n < 1):
-        raise SystemExit("--seeds and --select-n must be at least 1")
+    if args.seeds < 1 or args.jobs < 1 or (args.select_n is not None and args.select_n < 1):
+        raise SystemExit("--seeds, --jobs and --select-n must be at least 1")
     if args.only_seed is not None:
         for name in args.names or recipe_names():
             build_seed(
@@ -416,6 +437,7 @@ def main(argv: list[str] | None = None) -> None:
             args.select_n,
             args.eval_n,
             hub_parts=not args.no_hub_parts,
+            jobs=args.jobs,
         )
         print(f"{name}: {json.dumps(entry['metrics'])}", flush=True)
 

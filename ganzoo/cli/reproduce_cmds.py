@@ -52,6 +52,14 @@ def reproduce_command(
         None, "--data-root", help="Folder holding MNIST/raw (default $GANZOO_DATA)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        help="Seeds trained at a time, each in its own process with its share of the threads "
+        "(a small model on a many-core machine or a GPU: up to --seeds).",
+        callback=options.int_range(1, 100),
+    ),
     threads: int | None = options.threads_option(),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No training progress lines."),
 ) -> None:
@@ -93,6 +101,7 @@ def reproduce_command(
         data_root=data_root,
         n=n,
         quiet=quiet or as_json,
+        jobs=jobs,
     )
     failures = rep.check(spec, results) if check else []
     if as_json:

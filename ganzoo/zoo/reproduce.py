@@ -9,6 +9,7 @@ compares the mean over the seeds with the card's tolerance band.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from ganzoo.loading.pretrained import package_dir
 from ganzoo.registry import get_registry
 from ganzoo.specs import ModelSpec
 from ganzoo.training.config import load_config_file
+from ganzoo.zoo.jobs import run_seeds
 from ganzoo.zoo.seeds import SeedResult, run_seed
 from ganzoo.zoo.selection import Scorer, SelectionSettings
 from ganzoo.zoo.spread import mean_std, outside_band
@@ -105,6 +107,7 @@ def reproduce(
     n: int | None = None,
     scorer: Scorer | None = None,
     quiet: bool = False,
+    jobs: int = 1,
 ) -> list[SeedResult]:
     """Train and evaluate ``recipe`` for ``seeds`` seeds into ``out/seed-S`` as ``spec``'s card says.
 
@@ -117,22 +120,28 @@ def reproduce(
         n: Samples of the evaluation (None: the card's protocol's).
         scorer: Scores checkpoints in place of the card's selection metric (tests).
         quiet: No training progress lines.
+        jobs: Seeds trained at a time, each in its own process with its share of this
+            process's torch threads (`ganzoo.zoo.jobs.run_seeds`); 1 trains them here, one
+            after another.
     """
     p = plan(spec, recipe, seeds, n)
-    return [
-        run_seed(
-            recipe,
-            seed,
-            Path(out) / f"seed-{seed}",
-            data_root=data_root,
-            selection=p.selection,
-            scorer=scorer,
-            n=p.n,
-            protocol_seed=p.protocol_seed,
-            quiet=quiet,
-        )
-        for seed in p.seeds
-    ]
+    one = partial(
+        _run_one,
+        recipe,
+        Path(out),
+        data_root=data_root,
+        selection=p.selection,
+        scorer=scorer,
+        n=p.n,
+        protocol_seed=p.protocol_seed,
+        quiet=quiet,
+    )
+    return run_seeds(one, p.seeds, jobs)
+
+
+def _run_one(recipe: dict[str, Any], out: Path, seed: int, **options: Any) -> SeedResult:
+    """`run_seed` of ``recipe`` with ``seed`` into ``out/seed-S`` (a picklable job)."""
+    return run_seed(recipe, seed, out / f"seed-{seed}", **options)
 
 
 def means(results: list[SeedResult]) -> dict[str, float]:

@@ -115,7 +115,7 @@ def test_checkpoints_are_chosen_as_the_current_card_says_unless_told(
 
 def test_build_refuses_bad_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bz = build_zoo(tmp_path, monkeypatch)
-    with pytest.raises(SystemExit, match="--seeds and --select-n must be at least 1"):
+    with pytest.raises(SystemExit, match="--seeds, --jobs and --select-n must be at least 1"):
         bz.main(["tiny-dcgan", "--seeds", "0"])
     with pytest.raises(SystemExit, match="no recipe 'tiny-dcgn'"):
         bz.main(["tiny-dcgn"])

@@ -137,3 +137,41 @@ def test_a_build_zoo_runs_dir_is_told_from_a_folder_of_seed_runs(tmp_path: Path)
     (tmp_path / "zoo" / "seed-0").mkdir()
     (tmp_path / "zoo" / "seed-0" / "config.json").write_text("{}")
     assert not is_runs_dir_of(tmp_path / "zoo", "m")  # runs of its own: --out means it
+
+
+@pytest.mark.slow
+def test_jobs_train_the_seeds_side_by_side_as_one_process_would(
+    tmp_path: Path, plugin_env: dict[str, str]
+) -> None:
+    """``--jobs 2``: two worker processes at 1 thread each give each seed the figures a run of
+    the seeds one after another at 1 thread gives."""
+    common = ("reproduce", "tiny-pass", "--seeds", "2", "--json")
+    alone = run(*common, "--threads", "1", "--out", str(tmp_path / "a"), "-q", env=plugin_env)
+    assert alone.returncode == 0, alone.stderr
+    both = run(
+        *common, "--threads", "2", "--jobs", "2", "--out", str(tmp_path / "b"), env=plugin_env
+    )
+    assert both.returncode == 0, both.stderr
+    one, two = json.loads(alone.stdout), json.loads(both.stdout)
+    assert [s["seed"] for s in two["seeds"]] == [0, 1]
+    assert [s["metrics"] for s in two["seeds"]] == [s["metrics"] for s in one["seeds"]]
+    assert two["seeds"][0]["metrics"] != two["seeds"][1]["metrics"]  # the seeds differ
+    assert "Traceback" not in both.stderr
+    for seed in (0, 1):
+        assert (tmp_path / "b" / f"seed-{seed}" / "best-checkpoint").is_dir()
+
+
+@pytest.mark.slow
+def test_a_seed_failing_in_its_worker_is_named(tmp_path: Path, plugin_env: dict[str, str]) -> None:
+    """A worker's ganzoo error names its seed; the other seed's run is trained and kept."""
+    out = tmp_path / "runs"
+    (out / "seed-1").mkdir(parents=True)
+    (out / "seed-1" / "config.json").write_text(json.dumps({"architecture": "gan"}))
+    bad = run(
+        "reproduce", "tiny-pass", "--seeds", "2", "--jobs", "2", "--out", str(out), env=plugin_env
+    )
+    assert bad.returncode != 0
+    assert "seed 1: " in bad.stderr and "holds a run of another recipe" in bad.stderr
+    assert "[seed 0] step 2/2 " in bad.stderr  # the worker's progress, tagged with its seed
+    assert "Traceback" not in bad.stderr
+    assert (out / "seed-0" / "best-checkpoint").is_dir()

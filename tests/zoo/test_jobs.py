@@ -1,0 +1,38 @@
+"""`ganzoo.zoo.jobs`: seeds mapped in this process or in worker processes, in seed order."""
+
+from __future__ import annotations
+
+import io
+from functools import partial
+
+import pytest
+
+from ganzoo.errors import ConfigError
+from ganzoo.hardware import set_threads
+from ganzoo.zoo import jobs
+
+# Worker processes are exercised by tests/zoo/test_reproduce_cli.py (ganzoo reproduce --jobs).
+
+
+def test_one_job_runs_here_in_order() -> None:
+    assert jobs.run_seeds(partial(pow, exp=2), [3, 1, 2]) == [9, 1, 4]
+
+
+def test_fewer_than_one_job_is_refused() -> None:
+    with pytest.raises(ConfigError, match="jobs must be at least 1, got 0"):
+        jobs.run_seeds(set_threads, [1], jobs=0)
+
+
+def test_prefixed_stream_tags_each_line_once() -> None:
+    out = io.StringIO()
+    stream = jobs._Prefixed(out, "[seed 4] ")
+    stream.write("step 1 ")
+    stream.write("D 0.5\nstep 2\nalarm")
+    stream.write("\n")
+    assert out.getvalue() == "[seed 4] step 1 D 0.5\n[seed 4] step 2\n[seed 4] alarm\n"
+    assert not stream.isatty()
+
+
+def test_threads_are_shared_by_the_jobs() -> None:
+    assert jobs.threads_per_job(3, threads=8) == 2
+    assert jobs.threads_per_job(4, threads=2) == 1  # never below one
