@@ -13,16 +13,30 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TextIO, TypeVar
 
-from ganzoo.errors import GanzooError
+from ganzoo.errors import ConfigError, GanzooError
 
 T = TypeVar("T")
 
 
 class SeedRunError(GanzooError):
-    """A seed's run failed in its worker process; the message names the seed and the cause."""
+    """Seeds' runs failed in their worker processes; the message names each seed and its cause.
+
+    Args:
+        message: One line: ``seed S: cause`` for each failed seed.
+        exit_code: The command line's exit status: the first failure's own (130 for a run
+            interrupted by SIGINT), else 1.
+    """
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message, exit_code)  # both in args: the error pickles back from a worker
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        """The message alone (``args`` also holds the exit code)."""
+        return str(self.args[0])
 
 
 class _Prefixed:
@@ -64,6 +78,8 @@ def _in_worker(fn: Callable[[int], T], seed: int) -> T:
     sys.stderr = _Prefixed(sys.__stderr__ or sys.stderr, f"[seed {seed}] ")
     try:
         return fn(seed)
+    except GanzooError as err:  # its own class may not pickle (extra __init__ arguments)
+        raise SeedRunError(f"seed {seed}: {err}", getattr(err, "exit_code", 1)) from None
     finally:
         sys.stderr.flush()
 
@@ -90,13 +106,12 @@ def run_seeds(
             ``threads // jobs``, at least 1.
 
     Raises:
-        SeedRunError: A seed's ``fn`` raised a ganzoo error (a config the run folder does not
-            hold, missing data, ...); raised after every other seed has finished, naming the
-            seed. Any other exception is re-raised as it came, with the worker's traceback.
+        SeedRunError: Seeds' ``fn`` raised ganzoo errors (a run folder holding another recipe,
+            missing data, an interruption); raised once every seed has ended, naming each
+            failed seed and its error. Any other exception is re-raised as it came, with the
+            worker's traceback.
         ConfigError: ``jobs`` is below 1.
     """
-    from ganzoo.errors import ConfigError
-
     if jobs < 1:
         raise ConfigError(f"jobs must be at least 1, got {jobs}")
     if jobs == 1 or len(seeds) < 2:
@@ -104,7 +119,6 @@ def run_seeds(
     import multiprocessing
 
     workers = min(jobs, len(seeds))
-    futures: list[Future[T]] = []
     # spawn: a forked child of a process that has touched CUDA (or torch's thread pools) breaks
     context = multiprocessing.get_context("spawn")
     init = (threads_per_job(workers, threads),)
@@ -112,12 +126,7 @@ def run_seeds(
         workers, mp_context=context, initializer=_worker_init, initargs=init
     ) as pool:
         futures = [pool.submit(_in_worker, fn, seed) for seed in seeds]
-    results: list[T] = []
-    for seed, future in zip(seeds, futures, strict=True):
-        error = future.exception()
-        if isinstance(error, GanzooError):
-            raise SeedRunError(f"seed {seed}: {error}") from error
-        if error is not None:
-            raise error
-        results.append(future.result())
-    return results
+    failed = [e for f in futures if isinstance(e := f.exception(), SeedRunError)]
+    if failed:
+        raise SeedRunError("; ".join(str(e) for e in failed), failed[0].exit_code)
+    return [future.result() for future in futures]  # another error: raised with its traceback

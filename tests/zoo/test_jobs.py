@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pickle
 from functools import partial
 
 import pytest
@@ -36,3 +37,10 @@ def test_prefixed_stream_tags_each_line_once() -> None:
 def test_threads_are_shared_by_the_jobs() -> None:
     assert jobs.threads_per_job(3, threads=8) == 2
     assert jobs.threads_per_job(4, threads=2) == 1  # never below one
+
+
+def test_a_seed_error_crosses_processes_with_its_exit_code() -> None:
+    err = jobs.SeedRunError("seed 1: interrupted by SIGINT at step 36 of 3000", 130)
+    back = pickle.loads(pickle.dumps(err))  # how a worker's error reaches the parent
+    assert str(back) == "seed 1: interrupted by SIGINT at step 36 of 3000"
+    assert back.exit_code == 130
