@@ -2,11 +2,11 @@
 
 A small model leaves part of a machine idle: on 2 CPU cores two seeds at 1 thread each finished
 in 0.87x the time of the same seeds one after another at 2 threads, and on a GPU three runs side
-by side each ran at least as fast as one alone (docs/reproduce.md). `run_seeds` maps a per-seed function over the seeds either in this process
-(``jobs`` 1) or in ``jobs`` spawned processes, each with its share of the CPU threads; the
-results come back in seed order, and each worker's stderr lines start with ``[seed S]`` so the
-interleaved progress stays readable. Every run is resumable, so a seed that fails or is
-interrupted loses nothing the others saved.
+by side each ran at least as fast as one alone (docs/reproduce.md). `run_seeds` maps a per-seed
+function over the seeds either in this process (``jobs`` 1) or in ``jobs`` spawned processes,
+each with its share of this process's CPU threads; the results come back in seed order, and
+each worker's stderr lines start with ``[seed S]`` so the interleaved progress stays readable.
+Every run is resumable, so a seed that fails or is interrupted loses nothing the others saved.
 """
 
 from __future__ import annotations
@@ -92,18 +92,15 @@ def threads_per_job(jobs: int, threads: int | None = None) -> int:
     return max(1, total // jobs)
 
 
-def run_seeds(
-    fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1, threads: int | None = None
-) -> list[T]:
+def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> list[T]:
     """``[fn(seed) for seed in seeds]``, with up to ``jobs`` seeds at a time in their own processes.
 
     Args:
         fn: The per-seed work; with ``jobs`` > 1 it must pickle (a module-level function, or a
             ``functools.partial`` of one) and so must its result.
         seeds: The seeds, in the order of the results.
-        jobs: Processes at a time; 1 runs every seed here, one after another.
-        threads: CPU threads shared by the workers (default torch's); each gets
-            ``threads // jobs``, at least 1.
+        jobs: Processes at a time; 1 runs every seed here, one after another. Each worker
+            gets `threads_per_job` of this process's torch threads.
 
     Raises:
         SeedRunError: Seeds' ``fn`` raised ganzoo errors (a run folder holding another recipe,
@@ -121,7 +118,7 @@ def run_seeds(
     workers = min(jobs, len(seeds))
     # spawn: a forked child of a process that has touched CUDA (or torch's thread pools) breaks
     context = multiprocessing.get_context("spawn")
-    init = (threads_per_job(workers, threads),)
+    init = (threads_per_job(workers),)
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_init, initargs=init
     ) as pool:
