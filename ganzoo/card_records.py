@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ganzoo.errors import ConfigError
+from ganzoo.metric_keys import choice_rule, higher_is_better, limit_text, meets_limit
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -34,6 +37,15 @@ class CheckpointSelection(_Record):
     seed: int = Field(ge=0, description="Their sampling seed.")
     reference: str = Field(description="Which real data the choice compared with.")
     reference_size: int = Field(10_000, ge=1, description="Real samples set aside for it.")
+    limits: dict[str, float] = Field(
+        default_factory=dict,
+        description="Bounds a checkpoint had to meet to be chosen, per metric key (``kl``: at "
+        "most, ``modes``: at least); the best checkpoint is chosen among those that meet them "
+        "all, and among all of them when none does.",
+    )
+    limit_values: dict[str, tuple[float, ...]] = Field(
+        default_factory=dict, description="Per limited key, each checkpoint's value, in order."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CheckpointSelection:
@@ -41,7 +53,34 @@ class CheckpointSelection(_Record):
             raise ValueError(f"{len(self.steps)} steps but {len(self.values)} values")
         if self.chosen_step not in self.steps:
             raise ValueError(f"chosen_step {self.chosen_step} is not among steps")
+        if set(self.limit_values) != set(self.limits):
+            raise ValueError(
+                f"limit_values has keys {sorted(self.limit_values)}, limits {sorted(self.limits)}"
+            )
+        for key, vals in self.limit_values.items():
+            if len(vals) != len(self.steps):
+                raise ValueError(f"limit_values.{key} has {len(vals)} values for {len(self.steps)}")
+        for key in self.limits:
+            try:
+                higher_is_better(key)
+            except ConfigError as err:
+                raise ValueError(f"limits: {err}") from None
         return self
+
+    def rule(self) -> str:
+        """How the step was chosen, in words (`ganzoo.metric_keys.choice_rule`).
+
+        When no checkpoint met the limits, it says so: the best of all was chosen.
+        """
+        if self.limits and not self.chosen_meets_limits():
+            rule = choice_rule(self.metric)
+            return f"{rule}, as none met {limit_text(self.limits)},"
+        return choice_rule(self.metric, self.limits)
+
+    def chosen_meets_limits(self) -> bool:
+        """Whether the chosen checkpoint meets every limit (True when there are none)."""
+        i = self.steps.index(self.chosen_step)
+        return all(meets_limit(k, self.limit_values[k][i], b) for k, b in self.limits.items())
 
 
 class SeedSpread(_Record):

@@ -49,9 +49,8 @@ def card_fields(spec: ModelSpec) -> dict[str, Any]:
         }
     if spec.selection is not None:
         sel = spec.selection
-        direction = "higher" if sel.higher_is_better else "lower"
         out["checkpoint"] = clean(
-            f"step {sel.chosen_step}, the best by {sel.metric} ({direction} is better) of "
+            f"step {sel.chosen_step}, {sel.rule()} of "
             f"{len(sel.steps)} checkpoints, each scored on {sel.n} samples against "
             f"{sel.reference}; not the test split",
             2000,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -242,10 +243,15 @@ def recipe(name: str) -> dict[str, Any]:
 
 
 def selection_settings(
-    name: str, data: str, metric: str | None = None, n: int | None = None
+    name: str,
+    data: str,
+    metric: str | None = None,
+    n: int | None = None,
+    limits: dict[str, float] | None = None,
 ) -> SelectionSettings:
-    """How recipe ``name``'s checkpoints are chosen: the given metric and sample count, else
-    those of the model's current card (zoo.json), else the key metric on 2,000 samples.
+    """How recipe ``name``'s checkpoints are chosen: the given metric, sample count and limits,
+    else those of the model's current card (zoo.json), else the key metric on 2,000 samples
+    with no limits.
 
     A rebuild without ``--select-*`` thus chooses as the card it replaces did (and as
     ``ganzoo reproduce`` does), whatever options that card was built with.
@@ -257,7 +263,36 @@ def selection_settings(
         metric = card["metric"] if card else selection_metric(data)
     if n is None:
         n = card["n"] if card and card["metric"] == metric else SELECT_N
-    return SelectionSettings(metric, n=n)
+    if limits is None:
+        limits = card.get("limits", {}) if card and card["metric"] == metric else {}
+    return SelectionSettings(metric, n=n, limits=limits)
+
+
+def parse_limits(items: list[str] | None) -> dict[str, float] | None:
+    """``--select-limit KEY=VALUE`` options as a dict (None when none was given).
+
+    Raises:
+        SystemExit: An item is not ``KEY=NUMBER`` or names a metric of unknown direction.
+    """
+    from ganzoo.errors import ConfigError
+    from ganzoo.metric_keys import higher_is_better
+
+    if not items:
+        return None
+    limits = {}
+    for item in items:
+        key, _, value = (part.strip() for part in item.partition("="))
+        try:
+            limits[key] = float(value)
+            if not math.isfinite(limits[key]):
+                raise ValueError(value)
+        except ValueError:
+            raise SystemExit(f"--select-limit {item!r}: write KEY=NUMBER, e.g. kl=0.02") from None
+        try:
+            higher_is_better(key)
+        except ConfigError as err:
+            raise SystemExit(f"--select-limit {item!r}: {err}") from None
+    return limits
 
 
 def build_seed(
@@ -268,6 +303,7 @@ def build_seed(
     select_metric: str | None = None,
     select_n: int | None = None,
     eval_n: int | None = None,
+    select_limits: dict[str, float] | None = None,
 ) -> Any:
     """Train recipe ``name`` with ``seed`` into ``runs_dir/NAME/seed-S``, choose, evaluate.
 
@@ -281,7 +317,7 @@ def build_seed(
 
     base = recipe(name)
     data = base.get("data") or architecture_spec(base["architecture"]).default_data
-    settings = selection_settings(name, data, select_metric, select_n)
+    settings = selection_settings(name, data, select_metric, select_n, select_limits)
     result = run_seed(
         base,
         seed,
@@ -304,6 +340,7 @@ def build(
     eval_n: int | None = None,
     hub_parts: bool = True,
     jobs: int = 1,
+    select_limits: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Train ``seeds`` seeds of recipe ``name``, choose, export, evaluate and record the first.
 
@@ -324,6 +361,7 @@ def build(
         select_metric=select_metric,
         select_n=select_n,
         eval_n=eval_n,
+        select_limits=select_limits,
     )
     # the recipe's own seed first: its weights ship
     results = run_seeds(one, range(first, first + seeds), jobs)
@@ -367,6 +405,15 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help=f"samples each checkpoint is scored on (default: the current card's for the same "
         f"metric, else {SELECT_N:,})",
+    )
+    parser.add_argument(
+        "--select-limit",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a bound a checkpoint must meet to be chosen, e.g. kl=0.02 (at most, for a "
+        "lower-is-better key) or modes=10 (at least); repeatable; the best by the selection "
+        "metric among the checkpoints that meet them all is chosen (default: the current "
+        "card's limits for the same metric, else none)",
     )
     parser.add_argument(
         "--eval-n",
@@ -415,6 +462,7 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"no recipe {name!r}; recipes: {', '.join(recipe_names())}")
     if args.seeds < 1 or args.jobs < 1 or (args.select_n is not None and args.select_n < 1):
         raise SystemExit("--seeds, --jobs and --select-n must be at least 1")
+    limits = parse_limits(args.select_limit)
     if args.only_seed is not None:
         for name in args.names or recipe_names():
             build_seed(
@@ -425,6 +473,7 @@ def main(argv: list[str] | None = None) -> None:
                 args.select_metric,
                 args.select_n,
                 args.eval_n,
+                limits,
             )
         return
     for name in args.names or recipe_names():
@@ -438,6 +487,7 @@ def main(argv: list[str] | None = None) -> None:
             args.eval_n,
             hub_parts=not args.no_hub_parts,
             jobs=args.jobs,
+            select_limits=limits,
         )
         print(f"{name}: {json.dumps(entry['metrics'])}", flush=True)
 

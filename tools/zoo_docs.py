@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ganzoo.card_records import CheckpointSelection
+
 
 def models_doc(zoo: dict[str, Any], package: Path) -> str:
     """The report cards of ``docs/models.md``, rendered from ``zoo.json``'s content.
@@ -141,11 +143,15 @@ def card_lines(m: dict[str, Any]) -> list[str]:
     lines = []
     sel = m.get("selection")
     if sel:
-        direction = "higher" if sel["higher_is_better"] else "lower"
+        rule = CheckpointSelection.model_validate(sel).rule()
         steps = ", ".join(str(s) for s in sel["steps"])
+        limited = "".join(
+            f" ({key} {', '.join(f'{v:.4g}' for v in vals)})"
+            for key, vals in sel.get("limit_values", {}).items()
+        )
         lines.append(
-            f"- Checkpoint: step {sel['chosen_step']}, the best by {sel['metric']} ({direction} is "
-            f"better) of the checkpoints at steps {steps}, each scored on {sel['n']:,} samples "
+            f"- Checkpoint: step {sel['chosen_step']}, {rule} of the checkpoints at steps "
+            f"{steps}{limited}, each scored on {sel['n']:,} samples "
             f"(seed {sel['seed']}) against {sel['reference']}; the test split was not used."
         )
     sp = m.get("spread")

@@ -127,8 +127,12 @@ def reproduce_command(
         table(f"{spec.name}: {len(results)} seed(s) of its recipe", headers, rows)
         sel = results[0].selection
         if sel is not None:
+            from ganzoo.metric_keys import limit_text
+
+            among = f" among those with {limit_text(sel.limits)}" if sel.limits else ""
             typer.echo(
-                f"checkpoints chosen by {sel.metric} (n={sel.n}, seed {sel.seed}) on {sel.reference}"
+                f"checkpoints chosen by {sel.metric}{among} (n={sel.n}, seed {sel.seed}) on "
+                f"{sel.reference}"
             )
     if check:
         if failures:

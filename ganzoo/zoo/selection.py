@@ -4,7 +4,9 @@ A run trained by the zoo build (or by ``ganzoo reproduce``) has `BestCheckpoint`
 callbacks: after every checkpoint it loads that checkpoint's generator (the EMA one when the
 run keeps one), scores it with one metric on ``n`` samples, records the value in the run's
 ``selection.json`` and, when it is the best so far, copies the checkpoint to
-``best-checkpoint/``. The old checkpoints may be pruned; the best one stays. `finish` scores
+``best-checkpoint/``. The old checkpoints may be pruned; the best one stays. Settings may add
+limits (``kl <= 0.02``): the choice is then the best among the checkpoints that meet them, and
+the best of all only when none does. `finish` scores
 whatever checkpoint the callback did not see (a run trained before, or resumed without it) and
 returns the record the card keeps.
 
@@ -20,10 +22,11 @@ without.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,13 +36,13 @@ from ganzoo.building import build_entry, dataset_spec, has_option
 from ganzoo.card_records import CheckpointSelection
 from ganzoo.errors import CheckpointError, ConfigError
 from ganzoo.loading.run_dir import load_run_model
+from ganzoo.metric_keys import choice_rule, higher_is_better, meets_limit
 from ganzoo.metrics.engine import N_REFERENCE
 from ganzoo.metrics.resolve import fitting_metrics
 from ganzoo.training.callbacks import Callback, RunView
 from ganzoo.training.checkpoint import read_manifest
 from ganzoo.training.rundir import read_run_config, read_run_info
 from ganzoo.weights import atomic_write_bytes
-from ganzoo.zoo.spread import higher_is_better
 
 if TYPE_CHECKING:
     from ganzoo.data.tensor_data import TensorData
@@ -54,8 +57,9 @@ POINTS_SEED = 2
 STACKED_SEED = 1
 """The draw of stacked-MNIST train images the choice compares with (the floor's is 0)."""
 
-Scorer = Callable[["GANModel"], float]
-"""Scores one checkpoint's model: the value of the selection metric."""
+Scorer = Callable[["GANModel"], "float | Mapping[str, float]"]
+"""Scores one checkpoint's model: the selection metric's value, or a mapping of metric keys to
+values that holds the selection metric's and each limited key's."""
 
 
 @dataclass(frozen=True)
@@ -68,18 +72,46 @@ class SelectionSettings:
         seed: Their sampling seed (not the card's protocol's, 0).
         reference_size: Real samples set aside for the choice (evaluation compares with half of
             them when they come without a test split of their own).
+        limits: Bounds a checkpoint must meet to be chosen, per metric key: at most the bound
+            for a lower-is-better key (``{"kl": 0.02}``), at least it for a higher-is-better
+            one (``{"modes": 10}``), measured on the same samples as the metric.
     """
 
     metric: str
     n: int = 2_000
     seed: int = 1
     reference_size: int = N_REFERENCE
+    limits: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        """Check the settings: a metric of known direction, positive sizes."""
+        """Check the settings: metrics of known direction, positive sizes, finite bounds."""
         higher_is_better(self.metric)  # a metric of unknown direction fails before training
         if self.n < 1 or self.reference_size < 1:
             raise ConfigError("selection n and reference_size must be at least 1")
+        for key, bound in self.limits.items():
+            higher_is_better(key)
+            if not isinstance(bound, int | float) or bound != bound or abs(bound) == float("inf"):
+                raise ConfigError(f"selection limit {key}={bound!r}: give a finite number")
+        object.__setattr__(self, "limits", {k: float(v) for k, v in self.limits.items()})
+
+    @property
+    def keys(self) -> list[str]:
+        """The metric keys each checkpoint is scored on: the metric, then the limited ones."""
+        return list(dict.fromkeys([self.metric, *self.limits]))
+
+    def record(self) -> dict[str, Any]:
+        """The settings as ``selection.json`` keeps them.
+
+        Without limits there is no ``limits`` entry, as in files written before limits existed.
+        """
+        out = asdict(self)
+        if not self.limits:
+            del out["limits"]
+        return out
+
+    def rule(self) -> str:
+        """How the choice is made, in words (`ganzoo.zoo.spread.choice_rule`)."""
+        return choice_rule(self.metric, self.limits)
 
     @property
     def higher_is_better(self) -> bool:
@@ -89,7 +121,13 @@ class SelectionSettings:
     @classmethod
     def from_card(cls, selection: CheckpointSelection) -> SelectionSettings:
         """The settings a card's selection record was made with."""
-        return cls(selection.metric, selection.n, selection.seed, selection.reference_size)
+        return cls(
+            selection.metric,
+            selection.n,
+            selection.seed,
+            selection.reference_size,
+            dict(selection.limits),
+        )
 
 
 def selection_reference(
@@ -170,7 +208,7 @@ class MetricScorer:
         data_root: str | None,
     ) -> None:
         self.settings = settings
-        self.entry = metric_entry(settings.metric, data)
+        self.entries = list(dict.fromkeys(metric_entry(key, data) for key in settings.keys))
         self.real, where = selection_reference(
             data, data_options, data_root, settings.reference_size
         )
@@ -178,15 +216,15 @@ class MetricScorer:
         half = min(N_REFERENCE, total - total // 2)  # what evaluate compares with (engine)
         self.reference = f"{where}; compared with {half} of them (a seed-0 permutation's first)"
 
-    def __call__(self, model: GANModel) -> float:
-        """The metric's value for ``model``."""
+    def __call__(self, model: GANModel) -> dict[str, float]:
+        """The values for ``model`` of the metric and of each limited key."""
         from ganzoo.metrics.engine import evaluate
 
         s = self.settings
-        result = evaluate(model, self.real, metrics=[self.entry], n=s.n, seed=s.seed, floors=False)
+        result = evaluate(model, self.real, metrics=self.entries, n=s.n, seed=s.seed, floors=False)
         if result.protocol.reference_split == "test":  # the guard this module exists for
             raise ConfigError("checkpoint selection compared with the test split")
-        return float(result.metrics[s.metric])
+        return {key: float(result.metrics[key]) for key in s.keys}
 
 
 def _read(run_dir: Path) -> dict[str, Any] | None:
@@ -196,6 +234,10 @@ def _read(run_dir: Path) -> dict[str, Any] | None:
     try:
         record = json.loads(path.read_text())
         record["scores"] = {int(k): float(v) for k, v in record["scores"].items()}
+        limited = record.get("limited", {})
+        record["limited"] = {
+            int(k): {key: float(v) for key, v in vals.items()} for k, vals in limited.items()
+        }
         return record
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise CheckpointError(
@@ -205,6 +247,10 @@ def _read(run_dir: Path) -> dict[str, Any] | None:
 
 def _write(run_dir: Path, record: dict[str, Any]) -> None:
     out = {**record, "scores": {str(k): v for k, v in sorted(record["scores"].items())}}
+    if record["limited"]:
+        out["limited"] = {str(k): v for k, v in sorted(record["limited"].items())}
+    else:
+        del out["limited"]
     atomic_write_bytes(run_dir / SELECTION_FILE, (json.dumps(out, indent=1) + "\n").encode())
 
 
@@ -238,13 +284,33 @@ def on_schedule(run_dir: Path, step: int) -> bool:
     return step % every == 0 or step == total
 
 
+def _values(scored: float | Mapping[str, float], settings: SelectionSettings) -> dict[str, float]:
+    """A scorer's answer as values per key, checked to hold the metric and every limited key."""
+    if not isinstance(scored, Mapping):
+        scored = {settings.metric: scored}
+    missing = [key for key in settings.keys if key not in scored]
+    if missing:
+        raise ConfigError(f"the checkpoint scorer gave no value for {', '.join(missing)}")
+    return {key: float(scored[key]) for key in settings.keys}
+
+
+def _rank(record: dict[str, Any], step: int, settings: SelectionSettings) -> tuple:
+    """What the choice maximises: meeting the limits, then the metric, then the later step."""
+    limited = record["limited"].get(step, {})
+    meets = all(meets_limit(k, limited.get(k, math.nan), b) for k, b in settings.limits.items())
+    sign = 1.0 if settings.higher_is_better else -1.0
+    return (meets, sign * record["scores"][step], step)
+
+
 def consider(
     run_dir: Path, checkpoint: Path, settings: SelectionSettings, scorer: Scorer, reference: str
 ) -> float:
     """Score ``checkpoint`` (unless it was scored already) and keep it if it is the best so far.
 
-    A tie keeps the later step. Returns the checkpoint's score; NaN, unscored, for a checkpoint
-    off the recipe's schedule (`on_schedule`).
+    The best is the one with the best metric among the checkpoints that meet the settings'
+    limits (among all of them while none does); a tie keeps the later step. Returns the
+    checkpoint's value of the metric; NaN, unscored, for a checkpoint off the recipe's schedule
+    (`on_schedule`).
 
     Raises:
         ConfigError: The run's ``selection.json`` was made with other settings.
@@ -253,8 +319,8 @@ def consider(
     step = int(read_manifest(Path(checkpoint))["step"])
     if not on_schedule(run_dir, step):
         return float("nan")
-    wanted = {"settings": asdict(settings), "reference": reference}
-    record = _read(run_dir) or {**wanted, "scores": {}, "best": None}
+    wanted = {"settings": settings.record(), "reference": reference}
+    record = _read(run_dir) or {**wanted, "scores": {}, "limited": {}, "best": None}
     if record.get("settings") != wanted["settings"]:
         raise ConfigError(
             f"{run_dir / SELECTION_FILE} was scored with {record.get('settings')}, not "
@@ -263,20 +329,17 @@ def consider(
     if step in record["scores"]:
         return record["scores"][step]
     with torch.random.fork_rng():
-        value = scorer(load_run_model(run_dir, checkpoint=checkpoint))
-    record["scores"][step] = value
+        values = _values(scorer(load_run_model(run_dir, checkpoint=checkpoint)), settings)
+    record["scores"][step] = values[settings.metric]
+    if settings.limits:
+        record["limited"][step] = {key: values[key] for key in settings.limits}
     record["reference"] = reference
-    best = record["best"]
-    sign = 1.0 if settings.higher_is_better else -1.0
-    if (
-        best is None
-        or sign * value > sign * record["scores"][best]
-        or (value == record["scores"][best] and step > best)
-    ):
+    best = max(record["scores"], key=lambda s: _rank(record, s, settings))
+    if best == step:  # only the new checkpoint can overtake: the others' ranks stand
         _copy_best(run_dir, Path(checkpoint))
         record["best"] = step
     _write(run_dir, record)
-    return value
+    return values[settings.metric]
 
 
 class BestCheckpoint(Callback):
@@ -310,6 +373,7 @@ def finish(
             f"{run_dir / BEST_DIR} is missing: delete {SELECTION_FILE} to score the checkpoints again"
         )
     steps = sorted(record["scores"])
+    limited = record["limited"]
     return CheckpointSelection(
         metric=settings.metric,
         higher_is_better=settings.higher_is_better,
@@ -320,6 +384,11 @@ def finish(
         seed=settings.seed,
         reference=record["reference"],
         reference_size=settings.reference_size,
+        limits=dict(settings.limits),
+        limit_values={
+            key: tuple(round(limited.get(s, {}).get(key, math.nan), 4) for s in steps)
+            for key in settings.limits
+        },
     )
 
 

@@ -6,7 +6,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 from ganzoo.card_records import SeedSpread
-from ganzoo.errors import ConfigError
 
 BAND_SIGMAS = 3.0
 """Half-width of the band in standard deviations over seeds."""
@@ -19,33 +18,6 @@ BAND_RULE = (
     f"{BAND_MIN_ABSOLUTE:g})"
 )
 """How `band` derives a metric's tolerance band (written into each card)."""
-
-HIGHER_IS_BETTER = {
-    "score", "modes", "precision", "recall", "density", "coverage", "hq_fraction", "is",
-    "precision_inception", "recall_inception", "density_inception", "coverage_inception",
-}  # fmt: skip
-"""Metric keys for which a higher value is better."""
-LOWER_IS_BETTER = {
-    "fid", "kl", "ndb", "ndb_fraction", "fid_inception", "kid", "reverse_kl",
-}  # fmt: skip
-"""Metric keys for which a lower value is better."""
-
-
-def higher_is_better(key: str) -> bool:
-    """Whether a higher value of metric ``key`` is better.
-
-    Raises:
-        ConfigError: ``key`` is a metric whose direction ganzoo does not know.
-    """
-    if key in HIGHER_IS_BETTER:
-        return True
-    if key in LOWER_IS_BETTER:
-        return False
-    known = ", ".join(sorted(HIGHER_IS_BETTER | LOWER_IS_BETTER))
-    raise ConfigError(
-        f"metric {key!r} has no known direction (better when higher or lower?); choose one "
-        f"of {known}"
-    )
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:

@@ -111,6 +111,24 @@ def test_checkpoints_are_chosen_as_the_current_card_says_unless_told(
     chosen = bz.selection_settings("tiny-dcgan", "mnist", n=500)
     assert (chosen.metric, chosen.n) == ("kl", 500)
     assert bz.selection_settings("other", "mnist").metric == "score"
+    card["selection"]["limits"] = {"modes": 10}
+    (tmp_path / "zoo.json").write_text(json.dumps({"models": [card]}))
+    assert bz.selection_settings("tiny-dcgan", "mnist").limits == {"modes": 10.0}  # kept
+    assert bz.selection_settings("tiny-dcgan", "mnist", limits={}).limits == {}  # unless told
+    assert bz.selection_settings("tiny-dcgan", "mnist", metric="score").limits == {}
+
+
+def test_select_limit_options_are_read_or_refused_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bz = build_zoo(tmp_path, monkeypatch)
+    assert bz.parse_limits(None) is None
+    assert bz.parse_limits(["kl=0.02", " modes = 10"]) == {"kl": 0.02, "modes": 10.0}
+    for bad in ("kl", "kl=low", "kl=nan"):
+        with pytest.raises(SystemExit, match=r"write KEY=NUMBER, e\.g\. kl=0\.02"):
+            bz.parse_limits([bad])
+    with pytest.raises(SystemExit, match=r"'sharp=1'.*no known direction"):
+        bz.main(["tiny-dcgan", "--select-limit", "sharp=1"])
 
 
 def test_build_refuses_bad_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -181,3 +199,20 @@ def test_the_shipped_generators_role_says_whether_it_is_the_ema(
     last = SimpleNamespace(run_dir=tmp_path / "run", selection=None)
     assert bz.shipped_role(last, 0.999) == "ema_generator"
     assert bz.shipped_role(last, None) == "generator"
+
+
+def test_a_cards_section_shows_the_limits_and_each_checkpoints_value_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card_lines = build_zoo(tmp_path, monkeypatch).sibling("zoo_docs").card_lines
+
+    sel = {
+        "metric": "score", "higher_is_better": True, "steps": [1000, 2000], "values": [8.9, 8.8],
+        "chosen_step": 2000, "n": 2000, "seed": 1, "reference": "set-aside images",
+        "limits": {"kl": 0.02}, "limit_values": {"kl": [0.033, 0.006]},
+    }  # fmt: skip
+    line = card_lines({"selection": sel})[0]
+    assert line.startswith(
+        "- Checkpoint: step 2000, the best by score (higher is better) among those with "
+        "kl <= 0.02 of the checkpoints at steps 1000, 2000 (kl 0.033, 0.006), each scored"
+    )

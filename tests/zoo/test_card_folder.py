@@ -48,3 +48,26 @@ def test_an_old_folder_config_renders_as_before() -> None:
     }
     card = render(config)
     assert "| metric | value |" in card and "license" not in card.lower()
+
+
+def test_a_limited_choice_is_said_in_the_folder_card(tmp_path: Path) -> None:
+    import pydantic
+    import pytest
+
+    model = ganzoo.load("dcgan-mnist")
+    assert model.pretrained is not None
+    selection = CheckpointSelection(
+        metric="score", higher_is_better=True, steps=(500, 4500), values=(5.0, 6.5),
+        chosen_step=500, n=2000, seed=1, reference="set-aside images",
+        limits={"kl": 0.02}, limit_values={"kl": (0.01, 0.04)},
+    )  # fmt: skip
+    model.pretrained = model.pretrained.model_copy(update={"selection": selection})
+    save_pretrained(model, tmp_path)
+    assert read_folder_config(tmp_path)["checkpoint"].startswith(
+        "step 500, the best by score (higher is better) among those with kl <= 0.02 of 2"
+    )
+    fields = selection.model_dump()
+    with pytest.raises(pydantic.ValidationError, match=r"limit_values\.kl has 1 values for 2"):
+        CheckpointSelection(**{**fields, "limit_values": {"kl": (0.01,)}})
+    with pytest.raises(pydantic.ValidationError, match="no known direction"):
+        CheckpointSelection(**{**fields, "limits": {"x": 1.0}, "limit_values": {"x": (1, 2)}})

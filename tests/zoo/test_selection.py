@@ -92,7 +92,7 @@ def test_selection_data_is_the_end_of_the_train_split(monkeypatch: pytest.Monkey
     assert where == "mnist train split, images 59000-59999 (of 60000)"
     assert real.x.equal(build_entry("mnist", train=True).x[-1000:])
     scorer = MetricScorer(SelectionSettings("score", n=100, reference_size=1000), "mnist", {}, None)
-    assert scorer.entry == "score" and "compared with 500 of them" in scorer.reference
+    assert scorer.entries == ["score"] and "compared with 500 of them" in scorer.reference
 
 
 def test_unknown_selection_metric_fails_before_training() -> None:
@@ -177,3 +177,84 @@ def test_the_checkpoint_of_a_stopped_run_is_no_candidate(tmp_path: Path) -> None
     train_run(recipe, [BestCheckpoint(settings, stub, stub.reference)])
     record = finish(run, settings, stub, stub.reference)
     assert record.steps == (2, 4) and record.chosen_step == 4 and stub.calls == 2
+
+
+class DictStub(Stub):
+    """A scorer that hands out given value mappings in turn (the metric's and limited keys')."""
+
+    def __call__(self, model: object) -> dict[str, float]:  # type: ignore[override]
+        self.calls += 1
+        return self.values.pop(0)  # type: ignore[return-value]
+
+
+FOUR = {"steps": 4, "keep_checkpoints": 5}
+"""The tiny recipe at 4 steps, a checkpoint each, all kept."""
+
+
+def test_a_limit_chooses_the_best_checkpoint_that_meets_it(tmp_path: Path) -> None:
+    settings = SelectionSettings("score", n=10, reference_size=10, limits={"kl": 0.02})
+    stub = DictStub(
+        {"score": 5.0, "kl": 0.10},
+        {"score": 3.0, "kl": 0.01},
+        {"score": 4.0, "kl": 0.02},  # on the bound: meets it
+        {"score": 6.0, "kl": 0.05},
+    )
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(**FOUR), 0, run, None), [BestCheckpoint(settings, stub, "x")])
+    record = finish(run, settings, stub, "x")
+    assert record.chosen_step == 3 and record.values == (5.0, 3.0, 4.0, 6.0)
+    assert record.limits == {"kl": 0.02} and record.limit_values == {"kl": (0.1, 0.01, 0.02, 0.05)}
+    assert read_manifest(run / BEST_DIR)["step"] == 3 and record.chosen_meets_limits()
+    assert record.rule() == "the best by score (higher is better) among those with kl <= 0.02"
+    assert SelectionSettings.from_card(record) == settings  # ganzoo reproduce chooses the same way
+
+
+def test_without_a_checkpoint_that_meets_the_limits_the_best_of_all_is_chosen(
+    tmp_path: Path,
+) -> None:
+    settings = SelectionSettings("fid", n=10, reference_size=10, limits={"modes": 10})
+    stub = DictStub({"fid": 9.0, "modes": 9}, {"fid": 7.0, "modes": 8})
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(settings, stub, "x")])
+    record = finish(run, settings, stub, "x")
+    assert record.chosen_step == 2 and record.limit_values == {"modes": (9.0, 8.0)}
+    assert not record.chosen_meets_limits()
+    assert record.rule() == "the best by fid (lower is better), as none met modes >= 10,"
+
+
+def test_a_scorer_that_gives_no_value_for_a_limited_key_is_refused(tmp_path: Path) -> None:
+    settings = SelectionSettings("score", n=10, reference_size=10, limits={"kl": 0.02})
+    run = tmp_path / "run"
+    with pytest.raises(ConfigError, match="no value for kl"):
+        train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(settings, Stub(1.0), "x")])
+
+
+def test_a_run_scored_without_limits_is_not_chosen_again_with_them(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    plain = SelectionSettings("score", n=10, reference_size=10)
+    train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(plain, Stub(1.0, 2.0), "x")])
+    saved = (run / sel.SELECTION_FILE).read_text()
+    assert '"limits"' not in saved and '"limited"' not in saved  # as files written before limits
+    assert finish(run, plain, Stub(), "x").chosen_step == 2  # read back, nothing scored again
+    limited = SelectionSettings("score", n=10, reference_size=10, limits={"kl": 0.02})
+    with pytest.raises(ConfigError, match="delete it and best-checkpoint/"):
+        finish(run, limited, DictStub(), "x")
+
+
+@pytest.mark.parametrize(
+    ("limits", "match"),
+    [({"sharpness": 1.0}, "no known direction"), ({"kl": float("nan")}, "finite number")],
+)
+def test_bad_limits_fail_before_training(limits: dict[str, float], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        SelectionSettings("score", limits=limits)
+
+
+def test_the_metric_scorer_measures_the_limited_keys_on_the_same_samples() -> None:
+    import ganzoo
+
+    settings = SelectionSettings("score", n=64, reference_size=200, limits={"kl": 0.5})
+    scorer = MetricScorer(settings, "mnist", {}, None)
+    assert scorer.entries == ["score", "modes"]  # kl comes from the modes metric
+    values = scorer(ganzoo.build("dcgan", data="mnist", width=8, latent_dim=16))
+    assert set(values) == {"score", "kl"} and values["kl"] >= 0 and 1 <= values["score"] <= 10

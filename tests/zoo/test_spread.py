@@ -7,9 +7,10 @@ import json
 import pytest
 
 from ganzoo.errors import ConfigError
+from ganzoo.metric_keys import higher_is_better
 from ganzoo.pretrained.catalog import ZOO_FILE
 from ganzoo.specs import CheckpointSelection, ModelSpec, SeedSpread
-from ganzoo.zoo.spread import band, higher_is_better, mean_std, outside_band, seed_spread
+from ganzoo.zoo.spread import band, mean_std, outside_band, seed_spread
 
 
 def test_mean_std_and_band() -> None:

@@ -1,0 +1,71 @@
+"""The metric keys whose direction ganzoo knows, and bounds on them.
+
+A metric key (``score``, ``fid``, ``kl``, ...) is better when higher or when lower; spreads,
+bands and checkpoint choice (``ganzoo.zoo``) and the cards' words (``ganzoo.card_records``) need
+to know which. Torch-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ganzoo.errors import ConfigError
+
+HIGHER_IS_BETTER = {
+    "score", "modes", "precision", "recall", "density", "coverage", "hq_fraction", "is",
+    "precision_inception", "recall_inception", "density_inception", "coverage_inception",
+}  # fmt: skip
+"""Metric keys for which a higher value is better."""
+LOWER_IS_BETTER = {
+    "fid", "kl", "ndb", "ndb_fraction", "fid_inception", "kid", "reverse_kl",
+}  # fmt: skip
+"""Metric keys for which a lower value is better."""
+
+
+def higher_is_better(key: str) -> bool:
+    """Whether a higher value of metric ``key`` is better.
+
+    Raises:
+        ConfigError: ``key`` is a metric whose direction ganzoo does not know.
+    """
+    if key in HIGHER_IS_BETTER:
+        return True
+    if key in LOWER_IS_BETTER:
+        return False
+    known = ", ".join(sorted(HIGHER_IS_BETTER | LOWER_IS_BETTER))
+    raise ConfigError(
+        f"metric {key!r} has no known direction (better when higher or lower?); choose one "
+        f"of {known}"
+    )
+
+
+def meets_limit(key: str, value: float, bound: float) -> bool:
+    """Whether ``value`` of metric ``key`` is on the good side of ``bound`` (or on it).
+
+    A higher-is-better metric must reach the bound (``modes >= 10``), a lower-is-better one stay
+    under it (``kl <= 0.02``); NaN meets no bound.
+    """
+    if higher_is_better(key):
+        return value >= bound
+    return value <= bound
+
+
+def limit_text(limits: Mapping[str, float]) -> str:
+    """Bounds as a reader sees them: ``kl <= 0.02, modes >= 10`` (none: the empty string)."""
+    return ", ".join(
+        f"{key} {'>=' if higher_is_better(key) else '<='} {bound:g}"
+        for key, bound in limits.items()
+    )
+
+
+def choice_rule(metric: str, limits: Mapping[str, float] | None = None) -> str:
+    """How a checkpoint is chosen, in words.
+
+    ``the best by score (higher is better)``, and ``among those with kl <= 0.02``
+    after it when there are limits.
+    """
+    direction = "higher" if higher_is_better(metric) else "lower"
+    text = f"the best by {metric} ({direction} is better)"
+    if limits:
+        text += f" among those with {limit_text(limits)}"
+    return text
