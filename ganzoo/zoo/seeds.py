@@ -138,6 +138,7 @@ def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = Fals
     Raises:
         ConfigError: The run directory holds a run of another config.
     """
+    from ganzoo.training.interrupts import RunInterrupted
     from ganzoo.training.loop import Trainer
 
     run_dir = Path(str(config.out))
@@ -160,7 +161,14 @@ def train_run(config: TrainConfig, callbacks: list[Callback], quiet: bool = Fals
     trainer.callbacks += [MetricsLogger(run_dir / "metrics.jsonl"), *callbacks]
     if not quiet:
         trainer.callbacks.append(PlainLog(every=5))
-    trainer.run()
+    try:
+        trainer.run()
+    except RunInterrupted as err:  # resumed by the same command, not by ganzoo train --resume
+        raise RunInterrupted(
+            f"interrupted by {err.signal_name} at step {trainer.step} of {trainer.total_steps}; "
+            f"checkpoint saved in {run_dir}. Run the same command again to resume it",
+            err.signal_name,
+        ) from None
     return run_dir
 
 

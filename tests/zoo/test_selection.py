@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,32 @@ def test_the_metric_scorer_measures_the_limited_keys_on_the_same_samples() -> No
     assert scorer.entries == ["score", "modes"]  # kl comes from the modes metric
     values = scorer(ganzoo.build("dcgan", data="mnist", width=8, latent_dim=16))
     assert set(values) == {"score", "kl"} and values["kl"] >= 0 and 1 <= values["score"] <= 10
+
+
+def test_an_interrupted_seed_says_to_run_the_same_command_again_and_that_resumes(
+    tmp_path: Path,
+) -> None:
+    """A real SIGINT mid-run: the checkpoint is saved, the line says how a reproduction or zoo
+    build resumes (not ``ganzoo train --resume``), and training the seed again finishes it."""
+    import os
+    import signal
+
+    from ganzoo.training.callbacks import Callback
+    from ganzoo.training.interrupts import RunInterrupted
+
+    class CtrlCAt2(Callback):
+        def on_step(self, trainer, record) -> None:
+            if record.step == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    run = tmp_path / "run"
+    recipe = seed_config(tiny(**FOUR), 0, run, None)
+    with pytest.raises(RunInterrupted) as caught:
+        train_run(recipe, [CtrlCAt2()])
+    assert caught.value.exit_code == 130
+    assert str(caught.value) == (
+        f"interrupted by SIGINT at step 2 of 4; checkpoint saved in {run}. Run the same command "
+        "again to resume it"
+    )
+    train_run(recipe, [])
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
