@@ -6,9 +6,8 @@ run keeps one), scores it with one metric on ``n`` samples, records the value in
 ``selection.json`` and, when it is the best so far, copies the checkpoint to
 ``best-checkpoint/``. The old checkpoints may be pruned; the best one stays. Settings may add
 limits (``kl <= 0.02``): the choice is then the best among the checkpoints that meet them, and
-the best of all only when none does. `finish` scores
-whatever checkpoint the callback did not see (a run trained before, or resumed without it) and
-returns the record the card keeps.
+the best of all only when none does. `finish` scores whatever checkpoint the callback did not
+see (a run trained before, or resumed without it) and returns the record the card keeps.
 
 The real data the choice compares with is never the split the card's figures are computed on:
 for a data set with a test split it is the last ``reference_size`` images of the train split,
@@ -110,7 +109,7 @@ class SelectionSettings:
         return out
 
     def rule(self) -> str:
-        """How the choice is made, in words (`ganzoo.zoo.spread.choice_rule`)."""
+        """How the choice is made, in words (`ganzoo.metric_keys.choice_rule`)."""
         return choice_rule(self.metric, self.limits)
 
     @property
@@ -295,11 +294,12 @@ def _values(scored: float | Mapping[str, float], settings: SelectionSettings) ->
 
 
 def _rank(record: dict[str, Any], step: int, settings: SelectionSettings) -> tuple:
-    """What the choice maximises: meeting the limits, then the metric, then the later step."""
+    """What the choice maximises: meeting the limits, the metric (NaN last), the later step."""
     limited = record["limited"].get(step, {})
     meets = all(meets_limit(k, limited.get(k, math.nan), b) for k, b in settings.limits.items())
+    value = record["scores"][step]
     sign = 1.0 if settings.higher_is_better else -1.0
-    return (meets, sign * record["scores"][step], step)
+    return (meets, -math.inf if math.isnan(value) else sign * value, step)
 
 
 def consider(

@@ -288,3 +288,12 @@ def test_an_interrupted_seed_says_to_run_the_same_command_again_and_that_resumes
     )
     train_run(recipe, [])
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
+
+
+def test_a_checkpoint_that_scored_nan_is_never_chosen_over_a_number(tmp_path: Path) -> None:
+    settings = SelectionSettings("fid", n=10, reference_size=10)
+    stub = Stub(float("nan"), 40.0)  # a diverged first checkpoint, then a poor but real one
+    run = tmp_path / "run"
+    train_run(seed_config(tiny(), 0, run, None), [BestCheckpoint(settings, stub, "x")])
+    assert finish(run, settings, stub, "x").chosen_step == 2
+    assert read_manifest(run / BEST_DIR)["step"] == 2
