@@ -73,9 +73,9 @@ class CheckpointSelection(_Record):
         When no checkpoint met the limits, it says so: the best of all was chosen.
         """
         if self.limits and not self.chosen_meets_limits():
-            rule = choice_rule(self.metric)
+            rule = choice_rule(self.metric, higher=self.higher_is_better)
             return f"{rule}, as none met {limit_text(self.limits)},"
-        return choice_rule(self.metric, self.limits)
+        return choice_rule(self.metric, self.limits, self.higher_is_better)
 
     def chosen_meets_limits(self) -> bool:
         """Whether the chosen checkpoint meets every limit (True when there are none)."""

@@ -58,13 +58,18 @@ def limit_text(limits: Mapping[str, float]) -> str:
     )
 
 
-def choice_rule(metric: str, limits: Mapping[str, float] | None = None) -> str:
+def choice_rule(
+    metric: str, limits: Mapping[str, float] | None = None, higher: bool | None = None
+) -> str:
     """How a checkpoint is chosen, in words.
 
-    ``the best by score (higher is better)``, and ``among those with kl <= 0.02``
-    after it when there are limits.
+    ``the best by score (higher is better)``, and ``among those with kl <= 0.02`` after it
+    when there are limits. ``higher`` gives the metric's direction where a record holds it
+    (None: `higher_is_better`).
     """
-    direction = "higher" if higher_is_better(metric) else "lower"
+    if higher is None:
+        higher = higher_is_better(metric)
+    direction = "higher" if higher else "lower"
     text = f"the best by {metric} ({direction} is better)"
     if limits:
         text += f" among those with {limit_text(limits)}"

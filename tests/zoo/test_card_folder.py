@@ -71,3 +71,12 @@ def test_a_limited_choice_is_said_in_the_folder_card(tmp_path: Path) -> None:
         CheckpointSelection(**{**fields, "limit_values": {"kl": (0.01,)}})
     with pytest.raises(pydantic.ValidationError, match="no known direction"):
         CheckpointSelection(**{**fields, "limits": {"x": 1.0}, "limit_values": {"x": (1, 2)}})
+
+
+def test_a_card_chosen_by_a_plugins_metric_words_its_rule_from_the_record() -> None:
+    """A metric ganzoo has no direction for (a plugin's) still renders: the record says it."""
+    selection = CheckpointSelection(
+        metric="sharpness", higher_is_better=True, steps=(1, 2), values=(0.5, 0.7),
+        chosen_step=2, n=100, seed=1, reference="set-aside images",
+    )  # fmt: skip
+    assert selection.rule() == "the best by sharpness (higher is better)"
