@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ganzoo.errors import ConfigError
-from ganzoo.metric_keys import choice_rule, higher_is_better, limit_text, meets_limit
+from ganzoo.metric_keys import choice_rule, higher_is_better, limit_text, meets_limits
 
 
 class _Record(BaseModel):
@@ -80,7 +80,7 @@ class CheckpointSelection(_Record):
     def chosen_meets_limits(self) -> bool:
         """Whether the chosen checkpoint meets every limit (True when there are none)."""
         i = self.steps.index(self.chosen_step)
-        return all(meets_limit(k, self.limit_values[k][i], b) for k, b in self.limits.items())
+        return meets_limits(self.limits, {k: v[i] for k, v in self.limit_values.items()})
 
 
 class SeedSpread(_Record):

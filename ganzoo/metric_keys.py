@@ -7,6 +7,7 @@ to know which. Torch-free.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from ganzoo.errors import ConfigError
@@ -48,6 +49,11 @@ def meets_limit(key: str, value: float, bound: float) -> bool:
     if higher_is_better(key):
         return value >= bound
     return value <= bound
+
+
+def meets_limits(limits: Mapping[str, float], values: Mapping[str, float]) -> bool:
+    """Whether ``values`` meet every one of ``limits`` (a missing value meets none)."""
+    return all(meets_limit(k, values.get(k, math.nan), b) for k, b in limits.items())
 
 
 def limit_text(limits: Mapping[str, float]) -> str:

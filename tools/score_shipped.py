@@ -13,6 +13,8 @@ score as their checkpoint did, and whether the limits would have let that checkp
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -22,6 +24,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 
 
+@functools.cache
 def build_zoo() -> ModuleType:
     """The zoo build script (this script runs from a path, not a package)."""
     spec = importlib.util.spec_from_file_location("build_zoo", REPO / "tools" / "build_zoo.py")
@@ -43,7 +46,7 @@ def score_shipped(
         SystemExit: The model's card has no checkpoint-selection record.
     """
     import ganzoo
-    from ganzoo.metric_keys import meets_limit
+    from ganzoo.metric_keys import meets_limits
     from ganzoo.zoo.selection import MetricScorer, SelectionSettings
 
     bz = build_zoo()
@@ -52,9 +55,7 @@ def score_shipped(
     if card is None or card.selection is None:
         raise SystemExit(f"{name}: its card records no checkpoint choice to compare with")
     base = SelectionSettings.from_card(card.selection)
-    settings = SelectionSettings(
-        base.metric, base.n, base.seed, base.reference_size, {**base.limits, **(limits or {})}
-    )
+    settings = dataclasses.replace(base, limits={**base.limits, **(limits or {})})
     recipe = bz.recipe(name)
     data = recipe.get("data") or card.dataset
     values = MetricScorer(settings, data, dict(recipe.get("data_options", {})), data_root)(model)
@@ -65,7 +66,7 @@ def score_shipped(
         "card_value": sel.values[sel.steps.index(sel.chosen_step)],
         "values": {k: round(v, 4) for k, v in values.items()},
         "limits": dict(settings.limits),
-        "meets": all(meets_limit(k, values[k], b) for k, b in settings.limits.items()),
+        "meets": meets_limits(settings.limits, values),
     }
 
 

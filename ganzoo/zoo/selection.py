@@ -35,7 +35,7 @@ from ganzoo.building import build_entry, dataset_spec, has_option
 from ganzoo.card_records import CheckpointSelection
 from ganzoo.errors import CheckpointError, ConfigError
 from ganzoo.loading.run_dir import load_run_model
-from ganzoo.metric_keys import choice_rule, higher_is_better, meets_limit
+from ganzoo.metric_keys import choice_rule, higher_is_better, meets_limits
 from ganzoo.metrics.engine import N_REFERENCE
 from ganzoo.metrics.resolve import fitting_metrics
 from ganzoo.training.callbacks import Callback, RunView
@@ -295,8 +295,7 @@ def _values(scored: float | Mapping[str, float], settings: SelectionSettings) ->
 
 def _rank(record: dict[str, Any], step: int, settings: SelectionSettings) -> tuple:
     """What the choice maximises: meeting the limits, the metric (NaN last), the later step."""
-    limited = record["limited"].get(step, {})
-    meets = all(meets_limit(k, limited.get(k, math.nan), b) for k, b in settings.limits.items())
+    meets = meets_limits(settings.limits, record["limited"].get(step, {}))
     value = record["scores"][step]
     sign = 1.0 if settings.higher_is_better else -1.0
     return (meets, -math.inf if math.isnan(value) else sign * value, step)
