@@ -28,6 +28,7 @@ import argparse
 import importlib.util
 import json
 import math
+import sys
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -492,5 +493,22 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: {json.dumps(entry['metrics'])}", flush=True)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """`main`, with ganzoo's own errors (bad input, an interrupted seed) as one line on stderr.
+
+    Returns:
+        The exit status: 0, or the error's own (130/143 for an interrupted seed, else 1).
+    """
+    from ganzoo.errors import GanzooError
+
+    try:
+        main(argv)
+    except GanzooError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        code = getattr(err, "exit_code", 1)
+        return code if isinstance(code, int) else 1
+    return 0
+
+
 if __name__ == "__main__":
-    main()
+    sys.exit(run())

@@ -216,3 +216,16 @@ def test_a_cards_section_shows_the_limits_and_each_checkpoints_value_of_them(
         "- Checkpoint: step 2000, the best by score (higher is better) among those with "
         "kl <= 0.02 of the checkpoints at steps 1000, 2000 (kl 0.033, 0.006), each scored"
     )
+
+
+def test_a_ganzoo_error_is_one_line_and_an_exit_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bz = build_zoo(tmp_path, monkeypatch)
+    recipe = tiny()
+    recipe["architecture"] = "dcgna"
+    (tmp_path / "recipes" / "bad.yaml").write_text(yaml.safe_dump(recipe))
+    assert bz.run(["bad", "--runs-dir", str(tmp_path / "runs")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "dcgna" in err and "dcgan" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
