@@ -11,6 +11,7 @@ Every run is resumable, so a seed that fails or is interrupted loses nothing the
 
 from __future__ import annotations
 
+import pickle
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -80,8 +81,25 @@ def _in_worker(fn: Callable[[int], T], seed: int) -> T:
         return fn(seed)
     except GanzooError as err:  # its own class may not pickle (extra __init__ arguments)
         raise SeedRunError(f"seed {seed}: {err}", getattr(err, "exit_code", 1)) from None
+    except Exception as err:
+        if _round_trips(err):
+            raise  # the parent re-raises it as it came, the worker's traceback attached
+        # one that cannot come back would break the whole pool (BrokenProcessPool, no cause)
+        raise RuntimeError(
+            f"seed {seed}: {type(err).__module__}.{type(err).__qualname__}: {err} (the error "
+            f"could not be sent back from its worker process as it was; its traceback follows)"
+        ) from err
     finally:
         sys.stderr.flush()
+
+
+def _round_trips(err: BaseException) -> bool:
+    """Whether ``err`` survives the pickling that carries it from a worker to the parent."""
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:
+        return False
+    return True
 
 
 def threads_per_job(jobs: int, threads: int | None = None) -> int:
@@ -106,7 +124,8 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> li
         SeedRunError: Seeds' ``fn`` raised ganzoo errors (a run folder holding another recipe,
             missing data, an interruption); raised once every seed has ended, naming each
             failed seed and its error. Any other exception is re-raised as it came, with the
-            worker's traceback.
+            worker's traceback, or, where it cannot be pickled back from a worker, as a
+            RuntimeError naming the seed, its class and message, the traceback attached.
         ConfigError: ``jobs`` is below 1.
     """
     if jobs < 1:

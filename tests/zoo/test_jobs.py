@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import pickle
+import sys
 from functools import partial
 
 import pytest
+from support.unpicklable import LockedError, fail_on_odd
 
 from ganzoo.errors import ConfigError
 from ganzoo.hardware import set_threads
 from ganzoo.zoo import jobs
 
-# Worker processes are exercised by tests/zoo/test_reproduce_cli.py (ganzoo reproduce --jobs).
+# Worker processes: here, and in tests/zoo/test_reproduce_cli.py (ganzoo reproduce --jobs).
 
 
 def test_one_job_runs_here_in_order() -> None:
@@ -44,3 +46,25 @@ def test_a_seed_error_crosses_processes_with_its_exit_code() -> None:
     back = pickle.loads(pickle.dumps(err))  # how a worker's error reaches the parent
     assert str(back) == "seed 1: interrupted by SIGINT at step 36 of 3000"
     assert back.exit_code == 130
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", sys.stderr)  # _in_worker prefixes it, as in a worker
+    with pytest.raises(RuntimeError) as caught:
+        jobs._in_worker(fail_on_odd, 3)
+    back = pickle.loads(pickle.dumps(caught.value))  # what the pool sends to the parent
+    assert str(back).startswith("seed 3: ")
+    assert "LockedError: the cache is locked" in str(back)
+    assert isinstance(caught.value.__cause__, LockedError)  # its traceback goes with it
+
+
+def test_a_picklable_error_comes_back_as_it_came(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", sys.stderr)
+    with pytest.raises(ZeroDivisionError):
+        jobs._in_worker(partial(divmod, 1), 0)
+
+
+@pytest.mark.slow
+def test_worker_processes_return_an_unpicklable_error_not_a_broken_pool() -> None:
+    with pytest.raises(RuntimeError, match=r"seed 1: .*LockedError: the cache is locked"):
+        jobs.run_seeds(fail_on_odd, [0, 1], jobs=2)
