@@ -133,7 +133,7 @@ def test_mlflow_file_store_refused_without_opt_in(
 
 
 def test_wandb_offline_run_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("wandb")
+    wandb = pytest.importorskip("wandb")
     for var, value in {
         "WANDB_MODE": "offline",
         "WANDB_SILENT": "true",
@@ -142,16 +142,25 @@ def test_wandb_offline_run_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "WANDB_DATA_DIR": str(tmp_path / "wandb-data"),
     }.items():
         monkeypatch.setenv(var, value)
+    # wandb reads its WANDB_* variables once a process, when its session starts (wandb 0.31
+    # warns and ignores later changes): a fresh session here, and none left for later tests
+    wandb.teardown()
     run = tmp_path / "run"
-    steps = train(run, build_loggers(["wandb:project=tests"]))
+    try:
+        steps = train(run, build_loggers(["wandb:project=tests"]))
+    finally:
+        wandb.teardown()
     (offline,) = (run / "wandb").glob("offline-run-*")
     from ganzoo.training.loggers.wandb_logger import run_id
 
     assert offline.name.endswith(run_id(run))
     (data,) = offline.glob("run-*.wandb")
     records = wandb_records(data)
-    config = {u.key: json.loads(u.value_json) for r in records["config"] for u in r.config.update}
-    assert config["architecture"] == "gan" and config["batch_size"] == 32
+    # the config as `wandb sync` rebuilds it: the run record's, then each config record's
+    updates = [u for r in records["run"] for u in r.run.config.update]
+    updates += [u for r in records["config"] for u in r.config.update]
+    config = {u.key or "/".join(u.nested_key): json.loads(u.value_json) for u in updates}
+    assert config.get("architecture") == "gan" and config.get("batch_size") == 32, sorted(config)
     history = [
         {u.key or "/".join(u.nested_key): json.loads(u.value_json) for u in r.history.item}
         for r in records["history"]
