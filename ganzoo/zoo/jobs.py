@@ -7,19 +7,35 @@ function over the seeds either in this process (``jobs`` 1) or in ``jobs`` spawn
 each with its share of this process's CPU threads; the results come back in seed order, and
 each worker's stderr lines start with ``[seed S]`` so the interleaved progress stays readable.
 Every run is resumable, so a seed that fails or is interrupted loses nothing the others saved.
+
+Signals reach the workers through the parent only: each worker has a process group of its own,
+and while the seeds run the parent forwards a SIGINT or SIGTERM it gets to every worker. So a
+Ctrl-C (which the terminal sends to the parent's group) and a ``kill`` of the parent alike stop
+each running seed once, as a single-process run stops (the step finished, a checkpoint saved),
+no seed starts after it, and no worker is left training on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from types import FrameType
 from typing import Any, TextIO, TypeVar
 
 from ganzoo.errors import ConfigError, GanzooError
+from ganzoo.training.interrupts import SIGNALS as STOP_SIGNALS
+from ganzoo.training.interrupts import RunInterrupted
 
 T = TypeVar("T")
+
+_stopped_by: list[str] = []
+"""In a worker process only: the stop signals it has had; a seed does not start after one."""
 
 
 class SeedRunError(GanzooError):
@@ -67,19 +83,37 @@ class _Prefixed:
         return getattr(self.stream, name)
 
 
+def _note_stop(signum: int, frame: FrameType | None) -> None:
+    """A worker's handler between runs (a run installs its own): remember the signal."""
+    _stopped_by.append(signal.Signals(signum).name)
+
+
 def _worker_init(threads: int) -> None:
-    """Set the worker's torch thread count before it does any work."""
+    """Before a worker does any work: its thread count, its own process group, its handlers."""
     from ganzoo.hardware import set_threads
 
+    os.setpgrp()  # a terminal's Ctrl-C reaches the parent alone, which forwards it once
+    for name in STOP_SIGNALS:
+        signal.signal(getattr(signal, name), _note_stop)
     set_threads(threads)
 
 
 def _in_worker(fn: Callable[[int], T], seed: int) -> T:
-    """``fn(seed)`` with this worker's stderr lines prefixed by the seed."""
+    """``fn(seed)`` with this worker's stderr lines prefixed by the seed.
+
+    A worker that has had a stop signal starts no further seed.
+    """
     sys.stderr = _Prefixed(sys.__stderr__ or sys.stderr, f"[seed {seed}] ")
     try:
+        if _stopped_by:
+            name = _stopped_by[0]
+            raise SeedRunError(f"seed {seed}: not started: stopped by {name}", STOP_SIGNALS[name])
         return fn(seed)
+    except SeedRunError:
+        raise
     except GanzooError as err:  # its own class may not pickle (extra __init__ arguments)
+        if isinstance(err, RunInterrupted):
+            _stopped_by.append(err.signal_name)
         raise SeedRunError(f"seed {seed}: {err}", getattr(err, "exit_code", 1)) from None
     except Exception as err:
         if _round_trips(err):
@@ -127,6 +161,11 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> li
             worker's traceback, or, where it cannot be pickled back from a worker, as a
             RuntimeError naming the seed, its class and message, the traceback attached.
         ConfigError: ``jobs`` is below 1.
+
+    A SIGINT or SIGTERM to this process while the workers run is passed on to each of them: a
+    running seed stops as a run does (`ganzoo.training.interrupts`), a seed not yet started
+    does not start, and the SeedRunError names each (exit status 130 or 143). A second one
+    stops the runs at once.
     """
     if jobs < 1:
         raise ConfigError(f"jobs must be at least 1, got {jobs}")
@@ -138,11 +177,41 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> li
     # spawn: a forked child of a process that has touched CUDA (or torch's thread pools) breaks
     context = multiprocessing.get_context("spawn")
     init = (threads_per_job(workers),)
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_init, initargs=init
-    ) as pool:
+    # forwarding outermost: the pool's exit is where this process waits for the seeds
+    with (
+        _forwarding_signals(),
+        ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker_init, initargs=init
+        ) as pool,
+    ):
         futures = [pool.submit(_in_worker, fn, seed) for seed in seeds]
     failed = [e for f in futures if isinstance(e := f.exception(), SeedRunError)]
     if failed:
         raise SeedRunError("; ".join(str(e) for e in failed), failed[0].exit_code)
     return [future.result() for future in futures]  # another error: raised with its traceback
+
+
+@contextlib.contextmanager
+def _forwarding_signals() -> Iterator[None]:
+    """While active, a SIGINT or SIGTERM to this process goes to each worker process instead.
+
+    Handlers can only be installed in the main thread; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        import multiprocessing
+
+        for child in multiprocessing.active_children():
+            if child.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signum)
+
+    previous = {name: signal.signal(getattr(signal, name), forward) for name in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for name, old in previous.items():
+            signal.signal(getattr(signal, name), old if old is not None else signal.SIG_DFL)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import pickle
 import sys
 from functools import partial
+from pathlib import Path
 
 import pytest
 from support.unpicklable import LockedError, fail_on_odd
@@ -13,6 +15,8 @@ from support.unpicklable import LockedError, fail_on_odd
 from ganzoo.errors import ConfigError
 from ganzoo.hardware import set_threads
 from ganzoo.zoo import jobs
+
+TESTS = Path(__file__).resolve().parents[1]
 
 # Worker processes: here, and in tests/zoo/test_reproduce_cli.py (ganzoo reproduce --jobs).
 
@@ -68,3 +72,60 @@ def test_a_picklable_error_comes_back_as_it_came(monkeypatch: pytest.MonkeyPatch
 def test_worker_processes_return_an_unpicklable_error_not_a_broken_pool() -> None:
     with pytest.raises(RuntimeError, match=r"seed 1: .*LockedError: the cache is locked"):
         jobs.run_seeds(fail_on_odd, [0, 1], jobs=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "to_group"),
+    [("SIGTERM", False), ("SIGINT", True)],  # `kill PID`; a terminal's Ctrl-C (its whole group)
+)
+def test_a_stop_signal_reaches_each_worker_once(tmp_path: Path, name: str, to_group: bool) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "support.stoppable_seed", str(tmp_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    started = [tmp_path / f"started-{seed}" for seed in (0, 1)]
+    try:
+        deadline = time.monotonic() + 120
+        while not all(p.is_file() for p in started) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(p.is_file() for p in started), proc.communicate(timeout=60)
+        sig = getattr(signal, name)
+        os.killpg(proc.pid, sig) if to_group else proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        left = [pid for pid in (int(p.read_text()) for p in started) if _alive(pid)]
+    finally:  # on a failure, nothing of it is left running
+        proc.kill()
+        for pid in (int(p.read_text()) for p in started if p.is_file()):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == {"SIGINT": 130, "SIGTERM": 143}[name], err
+    # each running seed stopped once, as a run does (a second signal would stop it unsaved)
+    assert f"seed 0: interrupted by {name}; checkpoint saved" in out
+    assert f"seed 1: interrupted by {name}; checkpoint saved" in out
+    assert f"seed 2: not started: stopped by {name}" in out
+    assert {(tmp_path / f"saved-{s}").read_text() for s in (0, 1)} == {name}
+    assert not (tmp_path / "started-2").exists()
+    assert not left  # no worker is left running on its own
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
