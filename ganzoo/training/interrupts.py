@@ -38,30 +38,18 @@ class RunInterrupted(TrainingError):
 
 
 @contextlib.contextmanager
-def catch_signals(on_signal: Callable[[str], None]) -> Iterator[bool]:
-    """Call ``on_signal(name)`` on the first SIGINT/SIGTERM instead of stopping the process.
+def handling_signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[bool]:
+    """``handler`` for SIGINT and SIGTERM while active; the previous handlers restored after.
 
     Handlers can only be installed in the main thread; elsewhere this does nothing (and yields
-    False). The previous handlers are restored on exit.
-
-    Args:
-        on_signal: Called with ``"SIGINT"`` or ``"SIGTERM"`` from the signal handler.
+    False).
 
     Yields:
-        Whether the handlers were installed.
+        Whether the handler was installed.
     """
     if threading.current_thread() is not threading.main_thread():
         yield False
         return
-    seen: list[str] = []
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if seen:  # the second one: stop now
-            raise KeyboardInterrupt
-        seen.append(name)
-        on_signal(name)
-
     previous = {}
     for name in SIGNALS:
         sig = getattr(signal, name)
@@ -71,3 +59,28 @@ def catch_signals(on_signal: Callable[[str], None]) -> Iterator[bool]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old if old is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def catch_signals(on_signal: Callable[[str], None]) -> Iterator[bool]:
+    """Call ``on_signal(name)`` on the first SIGINT/SIGTERM instead of stopping the process.
+
+    Installed as `handling_signals` installs (the main thread only; restored on exit).
+
+    Args:
+        on_signal: Called with ``"SIGINT"`` or ``"SIGTERM"`` from the signal handler.
+
+    Yields:
+        Whether the handlers were installed.
+    """
+    seen: list[str] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if seen:  # the second one: stop now
+            raise KeyboardInterrupt
+        seen.append(name)
+        on_signal(name)
+
+    with handling_signals(handler) as installed:
+        yield installed

@@ -22,15 +22,14 @@ import os
 import pickle
 import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from types import FrameType
 from typing import Any, TextIO, TypeVar
 
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.training.interrupts import SIGNALS as STOP_SIGNALS
-from ganzoo.training.interrupts import RunInterrupted
+from ganzoo.training.interrupts import RunInterrupted, handling_signals
 
 T = TypeVar("T")
 
@@ -179,7 +178,7 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> li
     init = (threads_per_job(workers),)
     # forwarding outermost: the pool's exit is where this process waits for the seeds
     with (
-        _forwarding_signals(),
+        handling_signals(_forward_to_workers),
         ProcessPoolExecutor(
             workers, mp_context=context, initializer=_worker_init, initargs=init
         ) as pool,
@@ -191,27 +190,11 @@ def run_seeds(fn: Callable[[int], T], seeds: Sequence[int], jobs: int = 1) -> li
     return [future.result() for future in futures]  # another error: raised with its traceback
 
 
-@contextlib.contextmanager
-def _forwarding_signals() -> Iterator[None]:
-    """While active, a SIGINT or SIGTERM to this process goes to each worker process instead.
+def _forward_to_workers(signum: int, frame: FrameType | None) -> None:
+    """A signal handler: send ``signum`` on to each worker process of this one."""
+    import multiprocessing
 
-    Handlers can only be installed in the main thread; elsewhere this does nothing.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def forward(signum: int, frame: FrameType | None) -> None:
-        import multiprocessing
-
-        for child in multiprocessing.active_children():
-            if child.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signum)
-
-    previous = {name: signal.signal(getattr(signal, name), forward) for name in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for name, old in previous.items():
-            signal.signal(getattr(signal, name), old if old is not None else signal.SIG_DFL)
+    for child in multiprocessing.active_children():
+        if child.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, signum)
